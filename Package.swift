@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "AnomalyKit",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "AnomalyKit", targets: ["AnomalyKit"]),
+        .library(name: "AnomalyMath", targets: ["AnomalyMath"]),
+        .executable(name: "anomalykit", targets: ["anomalykit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "AnomalyMath",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
+        ),
+        .target(
+            name: "AnomalyKit",
+            dependencies: ["AnomalyMath", "ZIPFoundation"]
+        ),
+        .executableTarget(
+            name: "anomalykit",
+            dependencies: [
+                "AnomalyKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "TestSupport", dependencies: ["AnomalyKit"], path: "Tests/TestSupport"),
+        .testTarget(name: "AnomalyMathTests", dependencies: ["AnomalyMath"]),
+        .testTarget(
+            name: "AnomalyKitTests",
+            dependencies: ["AnomalyKit", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

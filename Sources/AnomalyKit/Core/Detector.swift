@@ -1,0 +1,85 @@
+import AnomalyMath
+
+/// What a detector is called and which parameters it takes (PyOD's names and defaults).
+public struct DetectorDescriptor: Sendable {
+    /// The CLI name, e.g. `knn`.
+    public let name: String
+    /// One line for `anomalykit detectors`.
+    public let summary: String
+    /// The detector family, e.g. "proximity", "probabilistic", "linear", "ensemble".
+    public let family: String
+    public let parameters: [ParameterSpec]
+
+    public init(name: String, summary: String, family: String, parameters: [ParameterSpec]) {
+        self.name = name
+        self.summary = summary
+        self.family = family
+        self.parameters = parameters
+    }
+
+    public func spec(_ name: String) -> ParameterSpec? { parameters.first { $0.name == name } }
+}
+
+/// A detector's settings: plain values, validated, holding no fitted state.
+///
+/// ```swift
+/// let model = try KNN(k: 5).fit(train)     // FittedKNN
+/// let scores = try model.scores(test)      // higher = more anomalous
+/// ```
+public protocol Detector: Sendable {
+    associatedtype Fitted: FittedDetector where Fitted.Settings == Self
+    static var descriptor: DetectorDescriptor { get }
+    /// Builds the settings from resolved values (see `ParameterValues.resolve`).
+    init(parameters: ParameterValues) throws
+    /// The complete settings, for model files and reports.
+    var parameters: ParameterValues { get }
+    /// Fits on `data` (rows = samples). Never reads files; throws `AnomalyError` on bad input.
+    func fit(_ data: Matrix) throws -> Fitted
+}
+
+/// A fitted detector: everything needed to score new rows, `Sendable` and savable.
+///
+/// Scoring never refits: a row's score depends on the training data and the row alone,
+/// never on the other rows of the batch.
+public protocol FittedDetector: Sendable {
+    associatedtype Settings: Detector where Settings.Fitted == Self
+    var settings: Settings { get }
+    /// Number of features the detector was fitted on.
+    var featureCount: Int { get }
+    /// Scores of the training rows (PyOD's `decision_scores_`), used for thresholds and probabilities.
+    var trainingScores: [Double] { get }
+    /// Outlier scores of `data`'s rows: higher = more anomalous.
+    func scores(_ data: Matrix) throws -> [Double]
+    /// Writes the fitted arrays (not the settings, training scores or feature count: the model
+    /// file stores those itself).
+    func save(to state: inout DetectorState)
+    /// Restores from saved arrays; must check every shape it reads.
+    init(settings: Settings, featureCount: Int, trainingScores: [Double], state: DetectorState) throws
+}
+
+extension FittedDetector {
+    /// Checks that `data` has the fitted feature count and only finite values.
+    public func validateForScoring(_ data: Matrix) throws {
+        guard data.cols == featureCount else {
+            throw AnomalyError.shape("data has \(data.cols) features but the \(Settings.descriptor.name) model was fitted on \(featureCount)")
+        }
+        try data.requireFinite()
+    }
+}
+
+extension Detector {
+    /// Builds settings from `name=value` text assignments: unknown names and bad values throw.
+    public init(assignments: [String: String]) throws {
+        try self.init(parameters: ParameterValues.resolve(assignments, specs: Self.descriptor.parameters,
+                                                          detector: Self.descriptor.name))
+    }
+
+    /// Checks the training matrix: at least `minimumRows` rows, ≥ 1 column, all finite.
+    public func validateForFitting(_ data: Matrix, minimumRows: Int = 2) throws {
+        guard data.rows >= minimumRows else {
+            throw AnomalyError.shape("\(Self.descriptor.name) needs at least \(minimumRows) training rows, got \(data.rows)")
+        }
+        guard data.cols >= 1 else { throw AnomalyError.shape("training data has no feature columns") }
+        try data.requireFinite("training data")
+    }
+}

@@ -1,0 +1,40 @@
+import AnomalyMath
+
+/// Every detector the CLI and model files know, by name.
+public enum DetectorRegistry {
+    /// All detector types, in the order `anomalykit detectors` lists them.
+    public static let all: [any Detector.Type] = [
+        // Detectors register here (one line each).
+    ]
+
+    /// The names of all detectors.
+    public static var names: [String] { all.map { $0.descriptor.name } }
+
+    /// The detector type called `name`, or a parameter error listing the known names.
+    public static func type(named name: String) throws -> any Detector.Type {
+        guard let t = all.first(where: { $0.descriptor.name == name }) else {
+            throw AnomalyError.parameter("detector", "unknown detector '\(name)'; known: \(names.joined(separator: ", "))")
+        }
+        return t
+    }
+
+    /// Settings for `name` from `name=value` assignments (unknown names and bad values throw).
+    public static func make(_ name: String, assignments: [String: String] = [:]) throws -> any Detector {
+        let t = try type(named: name)
+        return try t.init(assignments: assignments)
+    }
+
+    /// Restores a fitted detector from its saved settings and arrays.
+    static func restore(_ name: String, parameters: [String: ParameterValue], featureCount: Int,
+                        trainingScores: [Double], state: DetectorState) throws -> any FittedDetector {
+        let t = try type(named: name)
+        return try restore(t, parameters: parameters, featureCount: featureCount, trainingScores: trainingScores, state: state)
+    }
+
+    private static func restore<D: Detector>(_ type: D.Type, parameters: [String: ParameterValue], featureCount: Int,
+                                             trainingScores: [Double], state: DetectorState) throws -> any FittedDetector {
+        let values = try ParameterValues.validated(parameters, specs: D.descriptor.parameters, detector: D.descriptor.name)
+        let settings = try D(parameters: values)
+        return try D.Fitted(settings: settings, featureCount: featureCount, trainingScores: trainingScores, state: state)
+    }
+}

@@ -1,0 +1,62 @@
+import AnomalyMath
+
+/// Rows of features with optional labels (1 = anomaly, 0 = normal, -1 = unknown).
+public struct Dataset: Sendable {
+    public var x: Matrix
+    public var labels: [Int]?
+    /// One name per feature column (after one-hot encoding for CSV input).
+    public var featureNames: [String]
+    /// How a CSV file was turned into features; nil for numeric matrices (.npy / .npz).
+    public var schema: TableSchema?
+
+    public init(x: Matrix, labels: [Int]? = nil, featureNames: [String]? = nil, schema: TableSchema? = nil) {
+        self.x = x
+        self.labels = labels
+        self.featureNames = featureNames ?? (0..<x.cols).map { "x\($0)" }
+        self.schema = schema
+    }
+
+    public var rowCount: Int { x.rows }
+    public var featureCount: Int { x.cols }
+}
+
+/// How the columns of a CSV file become numeric features, learned from the training file and
+/// stored with the model so that scoring files are encoded identically (and checked to match).
+public struct TableSchema: Sendable, Equatable, Codable {
+    public enum ColumnKind: Sendable, Equatable, Codable {
+        case numeric
+        /// One-hot encoded: one feature per category, in this order.
+        case categorical(categories: [String])
+    }
+    public struct Column: Sendable, Equatable, Codable {
+        public var name: String
+        public var kind: ColumnKind
+        public init(name: String, kind: ColumnKind) {
+            self.name = name
+            self.kind = kind
+        }
+    }
+
+    /// Feature columns in file order.
+    public var columns: [Column]
+    /// The label column, if one was chosen.
+    public var labelColumn: String?
+    /// Columns ignored on purpose (`--drop`).
+    public var dropped: [String]
+
+    public init(columns: [Column], labelColumn: String? = nil, dropped: [String] = []) {
+        self.columns = columns
+        self.labelColumn = labelColumn
+        self.dropped = dropped
+    }
+
+    /// Feature names after one-hot expansion, e.g. `amount`, `country=FR`.
+    public var featureNames: [String] {
+        columns.flatMap { col -> [String] in
+            switch col.kind {
+            case .numeric: return [col.name]
+            case .categorical(let cats): return cats.map { "\(col.name)=\($0)" }
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+#if canImport(Accelerate)
+import Accelerate
+#else
+import CBLAS
+#endif
+
+/// Thin, typed wrappers over the BLAS and LAPACK routines AnomalyKit uses.
+///
+/// All matrices are row-major. One level of parallelism: kernels that parallelise over rows
+/// themselves call `BLAS.withSingleThread` around their BLAS calls.
+public enum BLAS {
+    /// `C = alpha · op(A) · op(B) + beta · C` in single precision (row-major `sgemm`).
+    ///
+    /// `a`, `b`, `c` are row-major with leading dimensions `lda`, `ldb`, `ldc`.
+    /// - Complexity: O(m·n·k) flops, run by BLAS.
+    public static func sgemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// `C = alpha · op(A) · op(B) + beta · C` in double precision (row-major `dgemm`).
+    public static func dgemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+        a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+        beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Sets the number of threads OpenBLAS uses (no-op with Accelerate).
+    public static func setThreads(_ n: Int) {
+        #if !canImport(Accelerate)
+        openblas_set_num_threads(Int32(n))
+        #endif
+    }
+
+    /// Runs `body` with BLAS single-threaded, for kernels that parallelise over rows themselves.
+    public static func withSingleThread<T>(_ body: () throws -> T) rethrows -> T {
+        setThreads(1)
+        defer { setThreads(coreCount) }
+        return try body()
+    }
+}
+
+extension Matrix {
+    /// The product `op(self) · op(other)` through `sgemm`.
+    /// - Complexity: O(m·n·k)
+    public func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix {
+        let m = transposeSelf ? cols : rows
+        let k = transposeSelf ? rows : cols
+        let k2 = transposeOther ? other.cols : other.rows
+        let n = transposeOther ? other.rows : other.cols
+        precondition(k == k2, "matmul: inner dimensions \(k) and \(k2) differ")
+        var out = Matrix(rows: m, cols: n)
+        if m == 0 || n == 0 { return out }
+        if k == 0 { return out }
+        values.withUnsafeBufferPointer { a in
+            other.values.withUnsafeBufferPointer { b in
+                out.values.withUnsafeMutableBufferPointer { c in
+                    BLAS.sgemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k, alpha: 1,
+                               a: a.baseAddress!, lda: cols, b: b.baseAddress!, ldb: other.cols,
+                               beta: 0, c: c.baseAddress!, ldc: n)
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,137 @@
+/// A dense, row-major matrix of `Float` with value semantics.
+///
+/// Storage is a Swift `Array`, which is already copy-on-write: copies are O(1) until one of them
+/// is mutated. (DESIGN.md suggests a hand-written class storage like NIO's `ByteBuffer`; `Array`
+/// gives the same behaviour with less unsafe code, and `withUnsafeBufferPointer` still gives hot
+/// loops direct access.)
+public struct Matrix: Sendable, Equatable {
+    /// Number of rows (samples).
+    public let rows: Int
+    /// Number of columns (features).
+    public let cols: Int
+    /// Row-major elements: element (r, c) is at `r * cols + c`.
+    public var values: [Float]
+
+    /// A matrix filled with `value`.
+    public init(rows: Int, cols: Int, repeating value: Float = 0) {
+        precondition(rows >= 0 && cols >= 0, "Matrix shape must be non-negative")
+        self.rows = rows
+        self.cols = cols
+        self.values = [Float](repeating: value, count: rows * cols)
+    }
+
+    /// A matrix over existing row-major values; `values.count` must be `rows * cols`.
+    public init(rows: Int, cols: Int, values: [Float]) {
+        precondition(rows >= 0 && cols >= 0 && values.count == rows * cols,
+                     "Matrix(rows: \(rows), cols: \(cols)) needs \(rows * cols) values, got \(values.count)")
+        self.rows = rows
+        self.cols = cols
+        self.values = values
+    }
+
+    /// A matrix from an array of equally long rows.
+    public init(_ rowArrays: [[Float]]) {
+        let c = rowArrays.first?.count ?? 0
+        precondition(rowArrays.allSatisfy { $0.count == c }, "All rows must have the same length")
+        self.init(rows: rowArrays.count, cols: c, values: rowArrays.flatMap { $0 })
+    }
+
+    /// A matrix from `Double` rows (converted to `Float`).
+    public init(_ rowArrays: [[Double]]) {
+        self.init(rowArrays.map { $0.map { Float($0) } })
+    }
+
+    /// Element access. - Complexity: O(1)
+    @inlinable
+    public subscript(row: Int, col: Int) -> Float {
+        get { values[row * cols + col] }
+        set { values[row * cols + col] = newValue }
+    }
+
+    /// The elements of one row, copied. - Complexity: O(cols)
+    public func row(_ r: Int) -> [Float] {
+        Array(values[(r * cols)..<((r + 1) * cols)])
+    }
+
+    /// The elements of one column, copied. - Complexity: O(rows)
+    public func column(_ c: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: rows)
+        values.withUnsafeBufferPointer { v in
+            for r in 0..<rows { out[r] = v[r &* cols &+ c] }
+        }
+        return out
+    }
+
+    /// One column as `Double` values. - Complexity: O(rows)
+    public func columnDouble(_ c: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: rows)
+        values.withUnsafeBufferPointer { v in
+            for r in 0..<rows { out[r] = Double(v[r &* cols &+ c]) }
+        }
+        return out
+    }
+
+    /// The rows at `indices`, in that order. - Complexity: O(indices.count × cols)
+    public func rows<C: Collection>(at indices: C) -> Matrix where C.Element == Int {
+        var out = [Float]()
+        out.reserveCapacity(indices.count * cols)
+        values.withUnsafeBufferPointer { v in
+            for r in indices {
+                out.append(contentsOf: v[(r * cols)..<((r + 1) * cols)])
+            }
+        }
+        return Matrix(rows: indices.count, cols: cols, values: out)
+    }
+
+    /// The columns at `indices`, in that order. - Complexity: O(rows × indices.count)
+    public func columns(at indices: [Int]) -> Matrix {
+        var out = [Float](repeating: 0, count: rows * indices.count)
+        let n = indices.count
+        values.withUnsafeBufferPointer { v in
+            for r in 0..<rows {
+                for (j, c) in indices.enumerated() { out[r * n + j] = v[r * cols + c] }
+            }
+        }
+        return Matrix(rows: rows, cols: n, values: out)
+    }
+
+    /// The transpose. - Complexity: O(rows × cols)
+    public func transposed() -> Matrix {
+        var out = [Float](repeating: 0, count: rows * cols)
+        values.withUnsafeBufferPointer { v in
+            out.withUnsafeMutableBufferPointer { o in
+                for r in 0..<rows {
+                    for c in 0..<cols { o[c &* rows &+ r] = v[r &* cols &+ c] }
+                }
+            }
+        }
+        return Matrix(rows: cols, cols: rows, values: out)
+    }
+
+    /// Row-major elements as `Double`.
+    public var doubleValues: [Double] { values.map(Double.init) }
+
+    /// The index of the first element that is NaN or infinite, as (row, col), or nil.
+    public func firstNonFinite() -> (row: Int, col: Int)? {
+        guard let i = values.firstIndex(where: { !$0.isFinite }) else { return nil }
+        return (i / cols, i % cols)
+    }
+
+    /// Rows stacked vertically; all inputs must share `cols`.
+    public static func vstack(_ parts: [Matrix]) -> Matrix {
+        guard let first = parts.first else { return Matrix(rows: 0, cols: 0) }
+        precondition(parts.allSatisfy { $0.cols == first.cols }, "vstack needs equal column counts")
+        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: first.cols,
+                      values: parts.flatMap { $0.values })
+    }
+}
+
+extension Matrix: CustomStringConvertible {
+    public var description: String {
+        var s = "Matrix(\(rows)×\(cols))"
+        for r in 0..<min(rows, 6) {
+            s += "\n  " + row(r).prefix(8).map { String($0) }.joined(separator: " ")
+        }
+        return s
+    }
+}

@@ -1,0 +1,13 @@
+import AnomalyKit
+import ArgumentParser
+import Foundation
+
+@main
+struct AnomalyKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "anomalykit",
+        abstract: "Anomaly detection for new domains: fit, score, evaluate and benchmark detectors.",
+        version: AnomalyKitInfo.version,
+        subcommands: [DetectorsCommand.self]
+    )
+}
