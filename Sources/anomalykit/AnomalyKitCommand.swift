@@ -8,6 +8,7 @@ struct AnomalyKitCommand: ParsableCommand {
         commandName: "anomalykit",
         abstract: "Anomaly detection for new domains: fit, score, evaluate and benchmark detectors.",
         version: AnomalyKitInfo.version,
-        subcommands: [DetectorsCommand.self]
+        subcommands: [DetectorsCommand.self, FitCommand.self, ScoreCommand.self, EvaluateCommand.self,
+                      BenchmarkCommand.self, DemoCommand.self]
     )
 }

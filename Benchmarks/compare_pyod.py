@@ -1,0 +1,160 @@
+"""AnomalyKit vs PyOD on the same splits, in one run.
+
+For each dataset: a stratified 70/30 split (seed) is written once to .npy; AnomalyKit
+(`anomalykit evaluate --train/--test/--test-labels --json --scores-out`) and PyOD
+(pyod_worker.py, a separate process) are fitted on the same training rows and score the same test
+rows; both sides' ROC-AUC and AP are computed here with scikit-learn from the saved scores, and
+fit/score times are the in-process times each side reports. A side that exceeds --timeout is
+recorded as not finished (its time counted as at least the timeout).
+
+Writes results.json and report.md into --out.
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.model_selection import train_test_split
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DETECTORS = ["knn", "lof", "iforest", "ecod", "copod", "hbos", "pca", "mcd", "ocsvm", "gmm"]
+# Parity criteria from issue 2: per-dataset |ΔAUC| ≤ 0.005 for deterministic detectors, mean ≤ 0.01 otherwise.
+STRICT = {"knn", "lof", "hbos", "pca", "gmm"}
+
+
+def split(path, seed, workdir):
+    data = np.load(path)
+    x, y = data["X"], data["y"].astype(np.int64)
+    idx = np.arange(len(y))
+    tr, te = train_test_split(idx, test_size=0.3, random_state=seed, stratify=y)
+    np.save(f"{workdir}/X_train.npy", x[tr])
+    np.save(f"{workdir}/X_test.npy", x[te])
+    np.save(f"{workdir}/y_test.npy", y[te])
+    return x.shape, y[te]
+
+
+def run(cmd, timeout):
+    t0 = time.perf_counter()
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "timeout", time.perf_counter() - t0
+    if p.returncode != 0:
+        return None, (p.stderr or p.stdout).strip()[-400:], time.perf_counter() - t0
+    return p.stdout, None, time.perf_counter() - t0
+
+
+def metrics(y, scores):
+    if scores is None or not np.all(np.isfinite(scores)):
+        return None, None
+    return float(roc_auc_score(y, scores)), float(average_precision_score(y, scores))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--datasets", required=True)
+    ap.add_argument("--anomalykit", required=True, help="path of the release anomalykit binary")
+    ap.add_argument("--detectors", default=",".join(DETECTORS))
+    ap.add_argument("--only", default="", help="comma-separated dataset name filter")
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--skip-pyod", default="", help="detector:dataset pairs to skip on the PyOD side")
+    ap.add_argument("--out", default=os.path.join(HERE, "out"))
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    workdir = os.path.join(args.out, "split")
+    os.makedirs(workdir, exist_ok=True)
+    files = sorted(f for f in os.listdir(args.datasets) if f.endswith(".npz"))
+    if args.only:
+        keep = set(args.only.split(","))
+        files = [f for f in files if f[:-4] in keep]
+    dets = args.detectors.split(",")
+    results_path = os.path.join(args.out, "results.json")
+    results = []
+    for f in files:
+        name = f[:-4]
+        shape, y_test = split(os.path.join(args.datasets, f), args.seed, workdir)
+        for d in dets:
+            row = {"dataset": name, "detector": d, "n": int(shape[0]), "d": int(shape[1])}
+            # AnomalyKit
+            out, err, wall = run([args.anomalykit, "evaluate", "--detector", d,
+                                  "--train", f"{workdir}/X_train.npy", "--test", f"{workdir}/X_test.npy",
+                                  "--test-labels", f"{workdir}/y_test.npy", "--json",
+                                  "--scores-out", f"{workdir}/ak_scores.npy"], args.timeout)
+            if err is None:
+                j = json.loads(out)
+                row["ak_seconds"] = j["fit_seconds"] + j["score_seconds"]
+                row["ak_fit_seconds"], row["ak_score_seconds"] = j["fit_seconds"], j["score_seconds"]
+                row["ak_auc"], row["ak_ap"] = metrics(y_test, np.load(f"{workdir}/ak_scores.npy"))
+            else:
+                row["ak_error"] = err
+                row["ak_seconds"] = wall
+            # PyOD
+            if f"{d}:{name}" in args.skip_pyod.split(","):
+                row["pyod_error"] = "skipped"
+            else:
+                out, err, wall = run([sys.executable, os.path.join(HERE, "pyod_worker.py"), d, workdir,
+                                      f"{workdir}/pyod", str(args.seed)], args.timeout)
+                if err is None:
+                    with open(f"{workdir}/pyod.json") as fh:
+                        j = json.load(fh)
+                    row["pyod_seconds"] = j["fit_seconds"] + j["score_seconds"]
+                    row["pyod_auc"], row["pyod_ap"] = metrics(y_test, np.load(f"{workdir}/pyod.npy"))
+                else:
+                    row["pyod_error"] = err
+                    row["pyod_seconds_at_least"] = wall
+            msg = f"{d:8s} {name:22s} AK auc={row.get('ak_auc')} t={row.get('ak_seconds', 0):.3f}s | PyOD auc={row.get('pyod_auc')} t={row.get('pyod_seconds', row.get('pyod_seconds_at_least', 0)):.3f}s"
+            if "ak_error" in row:
+                msg += f" | AK error: {row['ak_error'][:120]}"
+            if "pyod_error" in row:
+                msg += f" | PyOD: {row['pyod_error'][:80]}"
+            print(msg, flush=True)
+            results.append(row)
+            with open(results_path, "w") as fh:
+                json.dump(results, fh, indent=1)
+    write_report(results, dets, args)
+
+
+def write_report(results, dets, args):
+    lines = ["# AnomalyKit vs PyOD", "",
+             f"Datasets: {args.datasets}; stratified 70/30 split, seed {args.seed}; same .npy split for both sides; "
+             f"ROC-AUC/AP from the saved test scores with scikit-learn; times are in-process fit + score seconds; "
+             f"timeout {args.timeout:.0f} s per side and run.", "",
+             "| detector | datasets | mean |ΔAUC| | max |ΔAUC| | mean AUC AK | mean AUC PyOD | AK s | PyOD s | speed-up | PyOD unfinished |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    speedups = []
+    for d in dets:
+        rows = [r for r in results if r["detector"] == d]
+        both = [r for r in rows if r.get("ak_auc") is not None and r.get("pyod_auc") is not None]
+        deltas = [abs(r["ak_auc"] - r["pyod_auc"]) for r in both]
+        ak_t = sum(r.get("ak_seconds", 0) for r in rows)
+        py_t = sum(r.get("pyod_seconds", r.get("pyod_seconds_at_least", 0)) for r in rows)
+        unfinished = [r["dataset"] for r in rows if "pyod_error" in r]
+        lower = " (≥)" if unfinished else ""
+        sp = py_t / ak_t if ak_t > 0 else float("nan")
+        speedups.append(sp)
+        lines.append(f"| {d} | {len(both)} | {np.mean(deltas) if deltas else float('nan'):.4f} | {max(deltas) if deltas else float('nan'):.4f} | "
+                     f"{np.mean([r['ak_auc'] for r in both]) if both else float('nan'):.4f} | {np.mean([r['pyod_auc'] for r in both]) if both else float('nan'):.4f} | "
+                     f"{ak_t:.2f} | {py_t:.2f}{lower} | {sp:.1f}×{lower} | {', '.join(unfinished) or '—'} |")
+    geo = math.exp(np.mean([math.log(s) for s in speedups if s > 0 and math.isfinite(s)])) if speedups else float("nan")
+    lines += ["", f"Geometric mean speed-up over detectors: {geo:.1f}×", "",
+              "## Per dataset", "", "| dataset | n × d | detector | AUC AK | AUC PyOD | ΔAUC | AK s | PyOD s |", "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        ak, py = r.get("ak_auc"), r.get("pyod_auc")
+        delta = f"{ak - py:+.4f}" if ak is not None and py is not None else "—"
+        pys = f"{r['pyod_seconds']:.3f}" if "pyod_seconds" in r else f"≥{r.get('pyod_seconds_at_least', 0):.0f} ({r.get('pyod_error', '')[:30]})"
+        aks = f"{r['ak_seconds']:.3f}" if "ak_error" not in r else f"error: {r['ak_error'][:60]}"
+        lines.append(f"| {r['dataset']} | {r['n']}×{r['d']} | {r['detector']} | {ak if ak is None else f'{ak:.4f}'} | "
+                     f"{py if py is None else f'{py:.4f}'} | {delta} | {aks} | {pys} |")
+    with open(os.path.join(args.out, "report.md"), "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    print("\n".join(lines[:len(dets) + 8]))
+
+
+if __name__ == "__main__":
+    main()

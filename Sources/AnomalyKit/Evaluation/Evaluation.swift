@@ -1,0 +1,59 @@
+import AnomalyMath
+import Foundation
+
+/// The outcome of fitting one detector on a training set and scoring a labelled test set.
+public struct EvaluationResult: Sendable {
+    public let detector: String
+    public let parameters: ParameterValues
+    public let contamination: Double
+    public let trainRows: Int
+    public let testRows: Int
+    public let featureCount: Int
+    public let report: EvaluationReport
+    /// Test scores in test-row order.
+    public let testScores: [Double]
+    /// Test labels in test-row order (1 = anomaly).
+    public let testLabels: [Int]
+    public let model: AnomalyModel
+}
+
+/// The evaluation protocol of DESIGN.md: fit on the training rows (unlabelled), score the test
+/// rows, and measure ranking quality, quality at the contamination threshold and time.
+public enum Evaluation {
+    /// Fits `detector` on `train`, scores `test` and compares with `testLabels` (1 = anomaly).
+    public static func run(_ detector: any Detector, train: Dataset, test: Matrix, testLabels: [Int],
+                           contamination: Double = 0.1, imputation: Preprocessor.Imputation = .none,
+                           scaling: Preprocessor.Scaling = .none) throws -> EvaluationResult {
+        guard test.rows == testLabels.count else {
+            throw AnomalyError.shape("the test data has \(test.rows) rows but \(testLabels.count) labels")
+        }
+        guard test.cols == train.featureCount else {
+            throw AnomalyError.shape("the test data has \(test.cols) features, the training data \(train.featureCount)")
+        }
+        if let bad = testLabels.first(where: { $0 != 0 && $0 != 1 }) {
+            throw AnomalyError.data("test labels must be 0 (normal) or 1 (anomaly), found \(bad)")
+        }
+        let clock = ContinuousClock()
+        var model: AnomalyModel?
+        let fitTime = try clock.measure {
+            model = try AnomalyModel.fit(detector, on: train, contamination: contamination,
+                                         imputation: imputation, scaling: scaling)
+        }
+        guard let model else { throw AnomalyError(.numeric, "fitting produced no model") }
+        var scores: [Double] = []
+        let scoreTime = try clock.measure { scores = try model.scores(test) }
+        let report = EvaluationReport(labels: testLabels, scores: scores, predicted: model.labels(forScores: scores),
+                                      fitSeconds: fitTime.seconds, scoreSeconds: scoreTime.seconds)
+        return EvaluationResult(detector: model.detectorName, parameters: model.parameters, contamination: contamination,
+                                trainRows: train.rowCount, testRows: test.rows, featureCount: test.cols,
+                                report: report, testScores: scores, testLabels: testLabels, model: model)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a `Double`.
+    public var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}

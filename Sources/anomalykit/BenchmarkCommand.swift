@@ -1,0 +1,156 @@
+import AnomalyKit
+import ArgumentParser
+import Foundation
+
+/// One (dataset, detector) run of a benchmark.
+struct BenchmarkRun {
+    let dataset: String
+    let detector: String
+    let result: EvaluationResult?
+    let error: String?
+}
+
+/// Runs detectors over labelled datasets with the evaluation protocol; shared by benchmark and demo.
+struct BenchmarkRunner {
+    let detectors: [String]
+    let assignments: [String]
+    let seed: UInt64
+    let quiet: Bool
+
+    /// Every `.npz` (and `.csv` when a label column is given) in `folder`, sorted by name.
+    static func datasetFiles(in folder: String, csvLabelColumn: String?) throws -> [String] {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+            throw AnomalyError.data("no such folder", file: folder)
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+            $0.hasSuffix(".npz") || (csvLabelColumn != nil && $0.hasSuffix(".csv"))
+        }.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+        guard !names.isEmpty else { throw AnomalyError.data("holds no .npz datasets (or .csv with --label-column)", file: folder) }
+        return names.map { (folder as NSString).appendingPathComponent($0) }
+    }
+
+    func run(files: [String], input: InputOptions, onRun: (BenchmarkRun) -> Void = { _ in }) throws -> [BenchmarkRun] {
+        var runs: [BenchmarkRun] = []
+        let total = files.count * detectors.count
+        var done = 0
+        for file in files {
+            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            let ds = try loadDataset(file, input, allowMissing: false)
+            guard let y = ds.labels else { throw AnomalyError.data("has no labels (array 'y')", file: file) }
+            let split = try StratifiedSplit.split(labels: y, testFraction: 0.3, seed: seed)
+            let train = Dataset(x: ds.x.rows(at: split.train), featureNames: ds.featureNames, schema: ds.schema)
+            let testX = ds.x.rows(at: split.test)
+            let testY = split.test.map { y[$0] }
+            for det in detectors {
+                done += 1
+                var run: BenchmarkRun
+                do {
+                    var opts = DetectorOptions()
+                    opts.detector = det
+                    opts.params = assignments
+                    let (d, c, imp, sc) = try opts.resolve()
+                    let r = try Evaluation.run(d, train: train, test: testX, testLabels: testY, contamination: c,
+                                               imputation: imp, scaling: sc)
+                    run = BenchmarkRun(dataset: name, detector: det, result: r, error: nil)
+                    if !quiet {
+                        note("[\(done)/\(total)] \(det) on \(name) (\(ds.rowCount)×\(ds.featureCount)): ROC-AUC \(fmt(r.report.rocAUC)), AP \(fmt(r.report.averagePrecision)), fit \(fmt(r.report.fitSeconds, 3)) s, score \(fmt(r.report.scoreSeconds, 3)) s")
+                    }
+                } catch {
+                    run = BenchmarkRun(dataset: name, detector: det, result: nil, error: "\(error)")
+                    if !quiet { note("[\(done)/\(total)] \(det) on \(name): failed: \(error)") }
+                }
+                runs.append(run)
+                onRun(run)
+            }
+        }
+        return runs
+    }
+}
+
+/// `anomalykit benchmark`: every detector on every dataset in a folder.
+struct BenchmarkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "benchmark",
+        abstract: "Run detectors on every .npz (or labelled .csv) in a folder: ROC-AUC, AP and times.")
+
+    @Option(name: .long, help: "Folder of datasets (.npz with X and y; .csv with --label-column).") var datasets: String
+    @Option(name: .long, help: "Comma-separated detectors (default: all).") var detectors: String?
+    @Option(name: .customLong("param"), help: ArgumentHelp("name=value for every detector (e.g. contamination=0.1).", valueName: "name=value"))
+    var params: [String] = []
+    @Option(name: .long, help: "Seed of the stratified 70/30 splits.") var seed: UInt64 = 42
+    @Option(name: .long, help: "Write a Markdown report here.") var report: String?
+    @OptionGroup var input: InputOptions
+    @Flag(help: "Print the runs as one JSON object.") var json = false
+    @Flag(help: "No progress lines on stderr.") var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            let names = try detectors.map { list in
+                try list.split(separator: ",").map { n in
+                    let name = n.trimmingCharacters(in: .whitespaces)
+                    _ = try DetectorRegistry.type(named: name)
+                    return name
+                }
+            } ?? DetectorRegistry.names
+            let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn)
+            let runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
+            let runs = try runner.run(files: files, input: input)
+            if let report { try writeAtomically(Data(markdownReport(runs, detectors: names).utf8), to: report) }
+            if json {
+                print(try jsonString(["seed": seed, "runs": runs.map { r -> [String: Any] in
+                    var o: [String: Any] = ["dataset": r.dataset, "detector": r.detector]
+                    if let res = r.result { o.merge(res.jsonObject) { a, _ in a } }
+                    if let e = r.error { o["error"] = e }
+                    return o
+                }]))
+            } else {
+                print(textTable(runs))
+                print("")
+                print(summaryTable(runs, detectors: names))
+            }
+        }
+    }
+
+    func textTable(_ runs: [BenchmarkRun]) -> String {
+        renderTable(["dataset", "detector", "ROC-AUC", "AP", "fit s", "score s"], runs.map { r in
+            guard let res = r.result else { return [r.dataset, r.detector, "failed", "", "", ""] }
+            return [r.dataset, r.detector, fmt(res.report.rocAUC), fmt(res.report.averagePrecision),
+                    fmt(res.report.fitSeconds, 3), fmt(res.report.scoreSeconds, 3)]
+        })
+    }
+
+    func markdownReport(_ runs: [BenchmarkRun], detectors: [String]) -> String {
+        var s = "# AnomalyKit benchmark\n\nSeed \(seed), stratified 70/30 split per dataset; detectors fitted on the training split unlabelled.\n\n"
+        s += "## Summary\n\n" + markdown(summaryRows(runs, detectors: detectors), header: ["detector", "datasets", "mean ROC-AUC", "mean AP", "total fit s", "total score s"])
+        s += "\n## Runs\n\n| dataset | detector | ROC-AUC | AP | fit s | score s |\n|---|---|---|---|---|---|\n"
+        for r in runs {
+            if let res = r.result {
+                s += "| \(r.dataset) | \(r.detector) | \(fmt(res.report.rocAUC)) | \(fmt(res.report.averagePrecision)) | \(fmt(res.report.fitSeconds, 3)) | \(fmt(res.report.scoreSeconds, 3)) |\n"
+            } else {
+                s += "| \(r.dataset) | \(r.detector) | failed: \(r.error ?? "") | | | |\n"
+            }
+        }
+        return s
+    }
+
+    func markdown(_ rows: [[String]], header: [String]) -> String {
+        "| " + header.joined(separator: " | ") + " |\n|" + header.map { _ in "---" }.joined(separator: "|") + "|\n"
+            + rows.map { "| " + $0.joined(separator: " | ") + " |" }.joined(separator: "\n") + "\n"
+    }
+
+    func summaryRows(_ runs: [BenchmarkRun], detectors: [String]) -> [[String]] {
+        detectors.map { d in
+            let ok = runs.filter { $0.detector == d }.compactMap(\.result)
+            let auc = ok.map(\.report.rocAUC).filter { !$0.isNaN }
+            let ap = ok.map(\.report.averagePrecision).filter { !$0.isNaN }
+            return [d, "\(ok.count)", fmt(auc.reduce(0, +) / Double(max(auc.count, 1))),
+                    fmt(ap.reduce(0, +) / Double(max(ap.count, 1))),
+                    fmt(ok.map(\.report.fitSeconds).reduce(0, +), 2), fmt(ok.map(\.report.scoreSeconds).reduce(0, +), 2)]
+        }
+    }
+
+    func summaryTable(_ runs: [BenchmarkRun], detectors: [String]) -> String {
+        renderTable(["detector", "datasets", "mean ROC-AUC", "mean AP", "total fit s", "total score s"], summaryRows(runs, detectors: detectors))
+    }
+}
