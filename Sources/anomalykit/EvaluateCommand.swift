@@ -60,7 +60,7 @@ struct EvaluateCommand: ParsableCommand {
             }
             let r = try Evaluation.run(detector, train: trainSet, test: testX, testLabels: testY,
                                        contamination: contamination, imputation: imputation, scaling: scaling)
-            if let scoresOut { try NpyFile.write(doubles: r.testScores, to: scoresOut) }
+            if let scoresOut { try NumPy.write(r.testScores, to: scoresOut) }
             if let model { try r.model.save(to: model) }
             if json {
                 print(try jsonString(r.jsonObject))

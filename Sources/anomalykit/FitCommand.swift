@@ -81,8 +81,8 @@ struct ScoreCommand: ParsableCommand {
                 try writeAtomically(Data(text.utf8), to: out)
             } else {
                 let labelsPath = String(out.dropLast(4)) + ".labels.npy"
-                try NpyFile.write(doubles: scores, to: out)
-                try NpyFile.write(ints: labels, to: labelsPath)
+                try NumPy.write(scores, to: out)
+                try NumPy.write(labels: labels, to: labelsPath)
             }
             let flagged = labels.reduce(0, +)
             if json {

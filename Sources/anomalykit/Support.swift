@@ -128,3 +128,27 @@ extension ParameterValues {
         }
     }
 }
+
+/// Reads a data file with the CLI's input options (see `DataLoader.load`).
+func loadDataset(_ path: String, _ input: InputOptions, schema: TableSchema? = nil, allowMissing: Bool) throws -> Dataset {
+    try DataLoader.load(path: path, labelColumn: input.labelColumn, drop: input.dropList,
+                        delimiter: try input.delimiterCharacter, schema: schema, allowMissing: allowMissing)
+}
+
+/// Reads a labels file (1-D .npy of 0/1).
+func loadLabels(_ path: String) throws -> [Int] { try DataLoader.loadLabels(path: path) }
+
+extension InputOptions {
+    /// The delimiter option as a character; names (comma, semicolon, tab) or the character itself.
+    var delimiterCharacter: Character? {
+        get throws {
+            guard let d = delimiter else { return nil }
+            switch d.lowercased() {
+            case "comma", ",": return ","
+            case "semicolon", ";": return ";"
+            case "tab", "\\t", "\t": return "\t"
+            default: throw AnomalyError.parameter("--delimiter", "expected comma, semicolon or tab, got '\(d)'")
+            }
+        }
+    }
+}
