@@ -111,7 +111,7 @@ struct CSVTokens {
                         }
                         j += 1
                     }
-                    throw AnomalyError.data("row has \(extra - 1) fields, the header has \(columns)",
+                    throw AnomalyError.data("row has \(extra) fields, the header has \(columns)",
                                             file: file, line: recordLine, column: columns + 1)
                 }
                 if i < n && p[i] == delimiter { i += 1; continue }

@@ -39,6 +39,27 @@ public struct NumPyArray: Sendable {
         self.bytes = bytes
     }
 
+    /// A 2-D float32 (default) or float64 array holding `matrix`.
+    public init(_ matrix: Matrix, dtype: NumPyDType = .float32) {
+        let bytes: Data = dtype == .float64
+            ? matrix.values.map(Double.init).withUnsafeBytes { Data($0) }
+            : matrix.values.withUnsafeBytes { Data($0) }
+        self.init(shape: [matrix.rows, matrix.cols], dtype: dtype == .float64 ? .float64 : .float32, bytes: bytes)
+    }
+
+    /// A 1-D float64 (default) or float32 array holding `values`.
+    public init(_ values: [Double], dtype: NumPyDType = .float64) {
+        let bytes: Data = dtype == .float32
+            ? values.map(Float.init).withUnsafeBytes { Data($0) }
+            : values.withUnsafeBytes { Data($0) }
+        self.init(shape: [values.count], dtype: dtype == .float32 ? .float32 : .float64, bytes: bytes)
+    }
+
+    /// A 1-D int64 array holding `labels`.
+    public init(labels: [Int]) {
+        self.init(shape: [labels.count], dtype: .int64, bytes: labels.map { Int64($0).littleEndian }.withUnsafeBytes { Data($0) })
+    }
+
     /// Number of elements.
     public var count: Int { shape.reduce(1, *) }
     /// Rows: the first dimension.
@@ -213,7 +234,10 @@ public enum NumPy {
 
     /// Writes a matrix as a 2-D `float32` or `float64` array, atomically.
     public static func write(_ matrix: Matrix, to path: String, dtype: NumPyDType = .float32) throws {
-        try write(floats: matrix.values, shape: [matrix.rows, matrix.cols], to: path, dtype: dtype)
+        guard dtype.isFloatingPoint else {
+            throw AnomalyError(.io, "can only write float32 or float64 matrices, not \(dtype)", file: path)
+        }
+        try writeAtomically(encode(NumPyArray(matrix, dtype: dtype)), to: path)
     }
 
     /// Writes values (e.g. scores) as a 1-D `float64` or `float32` array, atomically.
@@ -221,26 +245,34 @@ public enum NumPy {
         guard dtype.isFloatingPoint else {
             throw AnomalyError(.io, "can only write float32 or float64 values, not \(dtype)", file: path)
         }
-        let bytes: Data = dtype == .float64
-            ? values.withUnsafeBytes { Data($0) }
-            : values.map(Float.init).withUnsafeBytes { Data($0) }
-        try writeAtomically(encode(NumPyArray(shape: [values.count], dtype: dtype, bytes: bytes)), to: path)
+        try writeAtomically(encode(NumPyArray(values, dtype: dtype)), to: path)
     }
 
     /// Writes labels as a 1-D `int64` array, atomically.
     public static func write(labels: [Int], to path: String) throws {
-        let bytes = labels.map { Int64($0).littleEndian }.withUnsafeBytes { Data($0) }
-        try writeAtomically(encode(NumPyArray(shape: [labels.count], dtype: .int64, bytes: bytes)), to: path)
+        try writeAtomically(encode(NumPyArray(labels: labels)), to: path)
     }
 
-    static func write(floats: [Float], shape: [Int], to path: String, dtype: NumPyDType) throws {
-        guard dtype.isFloatingPoint else {
-            throw AnomalyError(.io, "can only write float32 or float64 matrices, not \(dtype)", file: path)
+    /// Writes arrays as a `.npz` archive (members `<name>.npy`, deflated when `compressed`), atomically;
+    /// `numpy.load` opens it. - Complexity: O(total bytes)
+    public static func writeArchive(_ arrays: [String: NumPyArray], to path: String, compressed: Bool = true) throws {
+        do {
+            let archive = try Archive(data: Data(), accessMode: .create)
+            for name in arrays.keys.sorted() {
+                guard let array = arrays[name] else { continue }
+                let bytes = encode(array)
+                try archive.addEntry(with: name + ".npy", type: .file, uncompressedSize: Int64(bytes.count),
+                                     compressionMethod: compressed ? .deflate : .none) { position, size in
+                    bytes.subdata(in: Int(position)..<(Int(position) + size))
+                }
+            }
+            guard let data = archive.data else { throw AnomalyError(.io, "cannot build the archive in memory", file: path) }
+            try writeAtomically(data, to: path)
+        } catch let e as AnomalyError {
+            throw e
+        } catch {
+            throw AnomalyError(.io, "cannot write the .npz archive: \(error)", file: path)
         }
-        let bytes: Data = dtype == .float32
-            ? floats.withUnsafeBytes { Data($0) }
-            : floats.map(Double.init).withUnsafeBytes { Data($0) }
-        try writeAtomically(encode(NumPyArray(shape: shape, dtype: dtype, bytes: bytes)), to: path)
     }
 
     // MARK: Helpers
