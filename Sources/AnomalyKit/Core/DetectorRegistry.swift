@@ -5,6 +5,8 @@ public enum DetectorRegistry {
     /// All detector types, in the order `anomalykit detectors` lists them.
     public static let all: [any Detector.Type] = [
         // Detectors register here (one line each).
+        KNN.self,
+        LOF.self,
     ]
 
     /// The names of all detectors.
