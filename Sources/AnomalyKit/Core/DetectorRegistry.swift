@@ -5,6 +5,7 @@ public enum DetectorRegistry {
     /// All detector types, in the order `anomalykit detectors` lists them.
     public static let all: [any Detector.Type] = [
         // Detectors register here (one line each).
+        ECOD.self, COPOD.self, HBOS.self, GMM.self, MCD.self,
     ]
 
     /// The names of all detectors.
