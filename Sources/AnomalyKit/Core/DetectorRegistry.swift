@@ -4,7 +4,8 @@ import AnomalyMath
 public enum DetectorRegistry {
     /// All detector types, in the order `anomalykit detectors` lists them.
     public static let all: [any Detector.Type] = [
-        // Detectors register here (one line each).
+        KNN.self, LOF.self,                                   // proximity
+        ECOD.self, COPOD.self, HBOS.self, GMM.self, MCD.self, // probabilistic
     ]
 
     /// The names of all detectors.

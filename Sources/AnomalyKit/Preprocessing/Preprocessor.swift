@@ -40,8 +40,9 @@ public struct Preprocessor: Sendable, Equatable, Codable {
     /// Learns fill values and scaling from `train` (NaN = missing). Without imputation, a missing or
     /// infinite value is an error naming its row and column. - Complexity: O(rows × cols · log rows)
     public static func fit(_ train: Matrix, imputation: Imputation, scaling: Scaling) throws -> Preprocessor {
-        if train.values.contains(where: { $0.isInfinite }) || (imputation == .none && train.values.contains(where: { $0.isNaN })) {
-            try train.requireFinite("training data")
+        // Infinity is never imputed; NaN only with imputation. Report the first offending value.
+        if let i = train.values.firstIndex(where: { $0.isInfinite || (imputation == .none && $0.isNaN) }) {
+            throw nonFiniteError(train.values[i], row: i / train.cols, column: i % train.cols, what: "training data")
         }
         let d = train.cols
         var fill = [Double]()
@@ -84,26 +85,38 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         return Preprocessor(imputation: imputation, scaling: scaling, fillValues: fill, centre: centre, scale: scale)
     }
 
-    /// Applies the fitted transformation. Missing values are filled when imputing, else reported.
-    /// - Complexity: O(rows × cols)
+    /// Applies the fitted transformation. Missing values are filled when imputing, else reported;
+    /// infinity is always reported (1-based row and column). - Complexity: O(rows × cols)
     public func transform(_ x: Matrix) throws -> Matrix {
         if isIdentity { try x.requireFinite(); return x }
         let d = max(fillValues.count, centre.count)
         guard x.cols == d else { throw AnomalyError.shape("data has \(x.cols) features, the preprocessing was fitted on \(d)") }
+        let impute = imputation != .none, scaleIt = scaling != .none
+        // Per-feature affine map x' = x · a + b in Double (a = 1/scale, b = −centre/scale).
+        let a = (0..<d).map { scaleIt ? 1 / scale[$0] : 1 }
+        let b = (0..<d).map { scaleIt ? -centre[$0] / scale[$0] : 0 }
         var out = x
-        for r in 0..<x.rows {
-            for c in 0..<d {
-                var v = Double(out[r, c])
-                if v.isNaN && imputation != .none { v = fillValues[c] }
-                if !v.isFinite {
-                    throw AnomalyError.data("data contains \(v.isNaN ? "NaN" : "infinity") at row \(r + 1), column \(c + 1); "
-                                            + "impute it (--impute mean|median) or remove the row")
+        var bad: (row: Int, col: Int, value: Float)?
+        out.values.withUnsafeMutableBufferPointer { v in
+            outer: for r in 0..<x.rows {
+                let base = r &* d
+                for c in 0..<d {
+                    var value = Double(v[base &+ c])
+                    if value.isNaN && impute { value = fillValues[c] }
+                    if !value.isFinite { bad = (r, c, v[base &+ c]); break outer }
+                    let t = Float(value * a[c] + b[c])
+                    if !t.isFinite { bad = (r, c, t); break outer }
+                    v[base &+ c] = t
                 }
-                if scaling != .none { v = (v - centre[c]) / scale[c] }
-                out[r, c] = Float(v)
             }
         }
-        try out.requireFinite()
+        if let bad { throw Preprocessor.nonFiniteError(bad.value, row: bad.row, column: bad.col, what: "data") }
         return out
+    }
+
+    static func nonFiniteError(_ v: Float, row: Int, column: Int, what: String) -> AnomalyError {
+        let fix = v.isNaN ? "impute it (--impute mean|median) or remove the row" : "replace it or remove the row"
+        return AnomalyError.data("\(what) contains \(v.isNaN ? "NaN" : "infinity") at row \(row + 1), column \(column + 1); \(fix)",
+                                 line: row + 1, column: column + 1)
     }
 }

@@ -1,0 +1,224 @@
+import AnomalyKit
+import AnomalyMath
+import Foundation
+import Testing
+import TestSupport
+
+/// A fixture written by scripts/fixtures/make_proximity_fixtures.py (PyOD KNN and LOF scores).
+private struct ProximityFixture: Decodable {
+    struct Case: Decodable {
+        var detector: String
+        var params: [String: ParameterValue]
+        var train_scores: [Double]
+        var test_scores: [Double]
+        // LOF only: scikit-learn's neighbours, and whether any row has a tie at the k-th one.
+        var n_neighbors_: Int?
+        var train_neighbors: [[Int]]?
+        var train_distances: [[Double]]?
+        var test_neighbors: [[Int]]?
+        var test_distances: [[Double]]?
+        var boundary_ties: Bool?
+    }
+    var train: [[Double]]
+    var test: [[Double]]
+    var cases: [Case]
+
+    static func load(_ name: String) throws -> ProximityFixture {
+        let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
+        return try JSONDecoder().decode(ProximityFixture.self, from: Data(contentsOf: url))
+    }
+}
+
+/// Largest relative difference, relative to max(|expected|, 1e-3 · max |expected|).
+private func maxRelativeError(_ got: [Double], _ want: [Double]) -> Double {
+    let floor = 1e-3 * (want.map(abs).max() ?? 1)
+    return zip(got, want).map { abs($0 - $1) / max(abs($1), floor) }.max() ?? 0
+}
+
+private func fitAny(_ detector: any Detector, _ x: Matrix) throws -> any FittedDetector { try detector.fit(x) }
+
+@Suite struct ProximityFixtureTests {
+    static let fixtures = ["proximity_glass", "proximity_wbc", "proximity_vertebral"]
+
+    @Test(arguments: fixtures)
+    func scoresMatchPyOD(fixture name: String) throws {
+        let fixture = try ProximityFixture.load(name)
+        let train = Matrix(fixture.train)
+        let test = Matrix(fixture.test)
+        #expect(fixture.cases.count == 6)
+        for c in fixture.cases {
+            let assignments = c.params.mapValues(\.description)
+            let detector = try DetectorRegistry.make(c.detector, assignments: assignments)
+            let fitted = try fitAny(detector, train)
+            let trainError = maxRelativeError(fitted.trainingScores, c.train_scores)
+            let testError = maxRelativeError(try fitted.scores(test), c.test_scores)
+            if c.boundary_ties == true {
+                // Which of several equally distant rows is the k-th neighbour is arbitrary (and
+                // scikit-learn's tree picks in its own order); LOF depends on it. The formula is
+                // checked exactly in lofFormulaMatchesScikitLearnOnItsNeighbours.
+                continue
+            }
+            #expect(trainError < 1e-6, "\(name) \(c.detector) \(c.params): train error \(trainError)")
+            #expect(testError < 1e-6, "\(name) \(c.detector) \(c.params): test error \(testError)")
+        }
+    }
+
+    private static func neighbors(_ indices: [[Int]], _ distances: [[Double]]) -> Neighbors {
+        Neighbors(queryCount: indices.count, k: indices.first?.count ?? 0,
+                  indices: indices.flatMap { $0.map { Int32($0) } }, distances: distances.flatMap { $0 })
+    }
+
+    @Test(arguments: fixtures)
+    func lofFormulaMatchesScikitLearnOnItsNeighbours(fixture name: String) throws {
+        let fixture = try ProximityFixture.load(name)
+        let train = Matrix(fixture.train)
+        let test = Matrix(fixture.test)
+        for c in fixture.cases where c.detector == "lof" {
+            let k = try #require(c.n_neighbors_)
+            let skTrain = Self.neighbors(try #require(c.train_neighbors), try #require(c.train_distances))
+            let skTest = Self.neighbors(try #require(c.test_neighbors), try #require(c.test_distances))
+            // Our exact search finds the same distances (ties only change which row is which).
+            let fitted = try LOF(neighbors: k).fit(train)
+            let ours = fitted.index.neighborsOfReferenceRows(k: k)
+            #expect(maxRelativeError(ours.distances, skTrain.distances) < 1e-9)
+            #expect(maxRelativeError(try fitted.neighbors(of: test).distances, skTest.distances) < 1e-9)
+            // Given scikit-learn's neighbours, the LOF formula reproduces PyOD's scores.
+            let factors = LOF.trainingFactors(skTrain)
+            #expect(maxRelativeError(factors.scores, c.train_scores) < 1e-9)
+            let skFitted = try FittedLOF(settings: LOF(neighbors: k), featureCount: train.cols,
+                                         trainingScores: factors.scores,
+                                         state: DetectorState(tensors: [
+                                             "training": Tensor(train),
+                                             "k_distance": Tensor(doubles: factors.kDistance),
+                                             "lrd": Tensor(doubles: factors.density),
+                                         ]))
+            #expect(maxRelativeError(try skFitted.scores(neighbors: skTest), c.test_scores) < 1e-9)
+        }
+    }
+}
+
+@Suite struct ProximityDetectorTests {
+    static let data = TestSupport.gaussianWithOutliers(n: 300, d: 4, outliers: 10, seed: 5)
+    static let wide = TestSupport.gaussianWithOutliers(n: 200, d: 24, outliers: 6, seed: 6)
+
+    @Test func knnMethodsOnAHandComputedLine() throws {
+        // Points 0, 1, 3, 7 on a line; k = 2 (training rows exclude themselves).
+        let x = Matrix([[0], [1], [3], [7]] as [[Float]])
+        #expect(try KNN(neighbors: 2, method: .largest).fit(x).trainingScores == [3, 2, 3, 6])
+        #expect(try KNN(neighbors: 2, method: .mean).fit(x).trainingScores == [2, 1.5, 2.5, 5])
+        #expect(try KNN(neighbors: 3, method: .median).fit(x).trainingScores == [3, 2, 3, 6])
+        #expect(try KNN(neighbors: 2, method: .median).fit(x).scores(Matrix([[2]] as [[Float]])) == [1])
+        // Row 1 (x=1): distances to 0 and 3 are 1 and 2 → lrd uses k-distances 3 (of 0) and 3 (of 3).
+        let lof = try LOF(neighbors: 2).fit(x)
+        #expect(lof.kDistance == [3, 2, 3, 6])
+        #expect(abs(lof.density[1] - 1 / (3 + 1e-10)) < 1e-15)
+    }
+
+    @Test func outliersScoreHighest() throws {
+        for detector in [KNN() as any Detector, LOF()] {
+            let fitted = try fitAny(detector, Self.data.x)
+            let s = fitted.trainingScores
+            let normalMax = s[0..<300].max() ?? 0
+            #expect(s[300...].allSatisfy { $0 > normalMax })
+        }
+    }
+
+    @Test func fittingIsDeterministicAndTestScoresIgnoreRowOrder() throws {
+        for x in [Self.data.x, Self.wide.x] {
+            for detector in [KNN(neighbors: 7, method: .mean) as any Detector, LOF(neighbors: 11)] {
+                let a = try fitAny(detector, x)
+                let b = try fitAny(detector, x)
+                #expect(a.trainingScores == b.trainingScores)
+                let probe = x.rows(at: Array(0..<40))
+                let scores = try a.scores(probe)
+                let reversed = try a.scores(probe.rows(at: Array((0..<40).reversed())))
+                #expect(scores == Array(reversed.reversed()))
+                #expect(try a.scores(probe.rows(at: [17])) == [scores[17]])
+            }
+        }
+    }
+
+    @Test func saveAndLoadThroughDetectorStateGivesTheSameScores() throws {
+        let probe = Self.wide.x.rows(at: Array(150..<206))
+        let knn = try KNN(neighbors: 4, method: .median).fit(Self.wide.x)
+        var state = DetectorState()
+        knn.save(to: &state)
+        let knn2 = try FittedKNN(settings: knn.settings, featureCount: knn.featureCount,
+                                 trainingScores: knn.trainingScores, state: state)
+        #expect(try knn2.scores(probe) == knn.scores(probe))
+
+        let lof = try LOF(neighbors: 9).fit(Self.data.x)
+        var lofState = DetectorState()
+        lof.save(to: &lofState)
+        let lof2 = try FittedLOF(settings: lof.settings, featureCount: lof.featureCount,
+                                 trainingScores: lof.trainingScores, state: lofState)
+        #expect(try lof2.scores(Self.data.x) == lof.scores(Self.data.x))
+
+        // Damaged states are refused, naming the tensor.
+        var wrongRows = lofState
+        wrongRows.set("lrd", doubles: [1, 2, 3])
+        #expect(throws: AnomalyError.self) {
+            try FittedLOF(settings: lof.settings, featureCount: lof.featureCount, trainingScores: lof.trainingScores, state: wrongRows)
+        }
+        #expect(throws: AnomalyError.self) {
+            try FittedKNN(settings: knn.settings, featureCount: 3, trainingScores: knn.trainingScores, state: state)
+        }
+        #expect(throws: AnomalyError.self) {
+            try FittedKNN(settings: knn.settings, featureCount: knn.featureCount, trainingScores: [1, 2], state: state)
+        }
+        #expect(throws: AnomalyError.self) {
+            try FittedKNN(settings: knn.settings, featureCount: knn.featureCount, trainingScores: knn.trainingScores,
+                          state: DetectorState())
+        }
+    }
+
+    @Test func modelFileRoundTrip() throws {
+        let path = TestSupport.temporaryDirectory() + "/lof.safetensors"
+        let model = try AnomalyModel.fit(LOF(neighbors: 8), on: Dataset(x: Self.data.x))
+        try model.save(to: path)
+        let loaded = try AnomalyModel.load(from: path)
+        #expect(loaded.detectorName == "lof")
+        #expect(try loaded.scores(Self.data.x) == model.scores(Self.data.x))
+    }
+
+    @Test func badParametersThrow() throws {
+        let tiny = Matrix([[0, 0], [1, 1], [2, 2]] as [[Float]])
+        do {
+            _ = try KNN(neighbors: 3).fit(tiny)
+            Issue.record("n_neighbors = rows must throw")
+        } catch let e as AnomalyError {
+            #expect(e.kind == .parameter && e.field == "n_neighbors")
+        }
+        #expect(throws: AnomalyError.self) { try KNN(neighbors: 0).fit(tiny) }
+        #expect(throws: AnomalyError.self) { try LOF(neighbors: 0).fit(tiny) }
+        #expect(throws: AnomalyError.self) { try KNN(leafSize: 0).fit(tiny) }
+        #expect(throws: AnomalyError.self) { try DetectorRegistry.make("knn", assignments: ["metric": "manhattan"]) }
+        #expect(throws: AnomalyError.self) { try DetectorRegistry.make("knn", assignments: ["p": "1"]) }
+        #expect(throws: AnomalyError.self) { try DetectorRegistry.make("knn", assignments: ["method": "max"]) }
+        #expect(throws: AnomalyError.self) { try DetectorRegistry.make("lof", assignments: ["method": "mean"]) }
+        #expect(throws: AnomalyError.self) { try KNN().fit(Matrix(rows: 1, cols: 2)) }
+        let fitted = try KNN(neighbors: 1).fit(tiny)
+        #expect(throws: AnomalyError.self) { try fitted.scores(Matrix(rows: 2, cols: 3)) }
+        #expect(throws: AnomalyError.self) { try fitted.scores(Matrix([[Float.nan, 0]])) }
+        #expect(try fitted.scores(Matrix(rows: 0, cols: 2)) == [])
+    }
+
+    @Test func lofCapsNeighborsAtRowsMinusOneLikeScikitLearn() throws {
+        let x = Self.data.x.rows(at: Array(0..<12))
+        let capped = try LOF(neighbors: 50).fit(x)
+        let explicit = try LOF(neighbors: 11).fit(x)
+        #expect(capped.effectiveNeighbors == 11)
+        #expect(capped.trainingScores == explicit.trainingScores)
+        #expect(try capped.scores(Self.data.x) == explicit.scores(Self.data.x))
+    }
+
+    @Test func parametersRoundTripThroughTheRegistry() throws {
+        let knn = try DetectorRegistry.make("knn", assignments: ["n_neighbors": "9", "method": "mean", "metric": "euclidean"])
+        #expect(knn.parameters["n_neighbors"] == .int(9))
+        #expect(knn.parameters["method"] == .string("mean"))
+        #expect(knn.parameters["metric"] == .string("euclidean"))
+        let lof = try DetectorRegistry.make("lof")
+        #expect(lof.parameters["n_neighbors"] == .int(20))
+        #expect(DetectorRegistry.names.contains("knn") && DetectorRegistry.names.contains("lof"))
+    }
+}
