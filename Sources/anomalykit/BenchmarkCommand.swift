@@ -30,13 +30,13 @@ struct BenchmarkRunner {
         return names.map { (folder as NSString).appendingPathComponent($0) }
     }
 
-    func run(files: [String], input: InputOptions, onRun: (BenchmarkRun) -> Void = { _ in }) throws -> [BenchmarkRun] {
+    func run(files: [String], input: InputOptions?, onRun: (BenchmarkRun) -> Void = { _ in }) throws -> [BenchmarkRun] {
         var runs: [BenchmarkRun] = []
         let total = files.count * detectors.count
         var done = 0
         for file in files {
             let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-            let ds = try loadDataset(file, input, allowMissing: false)
+            let ds = try input.map { try loadDataset(file, $0, allowMissing: false) } ?? DataLoader.load(path: file)
             guard let y = ds.labels else { throw AnomalyError.data("has no labels (array 'y')", file: file) }
             let split = try StratifiedSplit.split(labels: y, testFraction: 0.3, seed: seed)
             let train = Dataset(x: ds.x.rows(at: split.train), featureNames: ds.featureNames, schema: ds.schema)
@@ -46,10 +46,7 @@ struct BenchmarkRunner {
                 done += 1
                 var run: BenchmarkRun
                 do {
-                    var opts = DetectorOptions()
-                    opts.detector = det
-                    opts.params = assignments
-                    let (d, c, imp, sc) = try opts.resolve()
+                    let (d, c, imp, sc) = try resolveDetector(det, params: assignments)
                     let r = try Evaluation.run(d, train: train, test: testX, testLabels: testY, contamination: c,
                                                imputation: imp, scaling: sc)
                     run = BenchmarkRun(dataset: name, detector: det, result: r, error: nil)

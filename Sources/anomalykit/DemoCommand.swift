@@ -19,7 +19,7 @@ struct DemoCommand: ParsableCommand {
             print("AnomalyKit \(AnomalyKitInfo.version) demo: \(DetectorRegistry.names.count) detectors on \(files.count) bundled ADBench datasets")
             print("(stratified 70/30 split, seed \(seed); each detector fits on the training split without labels, as ADBench does)\n")
             let runner = BenchmarkRunner(detectors: DetectorRegistry.names, assignments: [], seed: seed, quiet: quiet)
-            let runs = try runner.run(files: files, input: InputOptions())
+            let runs = try runner.run(files: files, input: nil)
             // Leaderboard: mean ROC-AUC over datasets, then mean AP.
             let board = DetectorRegistry.names.map { d -> (String, Double, Double, Double, Int) in
                 let ok = runs.filter { $0.detector == d }.compactMap(\.result)

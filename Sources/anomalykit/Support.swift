@@ -45,30 +45,38 @@ struct DetectorOptions: ParsableArguments {
     var impute: String = "none"
 
     /// The detector settings, the contamination and the preprocessing choices, all validated.
-    func resolve() throws -> (detector: any Detector, contamination: Double, imputation: Preprocessor.Imputation, scaling: Preprocessor.Scaling) {
-        var assignments: [String: String] = [:]
-        for p in params {
-            guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
-                throw AnomalyError.parameter(p, "expected name=value")
-            }
-            let name = String(p[..<eq]).trimmingCharacters(in: .whitespaces)
-            if assignments[name] != nil { throw AnomalyError.parameter(name, "given more than once") }
-            assignments[name] = String(p[p.index(after: eq)...])
-        }
-        var contamination = 0.1
-        if let c = assignments.removeValue(forKey: "contamination") {
-            guard case .double(let v) = try ContaminationThreshold.contaminationSpec.parse(c) else { throw AnomalyError.parameter("contamination", "expected a number") }
-            contamination = v
-        }
-        let d = try DetectorRegistry.make(detector, assignments: assignments)
-        guard let scaling = Preprocessor.Scaling(rawValue: preprocess) else {
-            throw AnomalyError.parameter("--preprocess", "expected one of \(Preprocessor.Scaling.allCases.map(\.rawValue).joined(separator: ", ")), got '\(preprocess)'")
-        }
-        guard let imputation = Preprocessor.Imputation(rawValue: impute) else {
-            throw AnomalyError.parameter("--impute", "expected one of \(Preprocessor.Imputation.allCases.map(\.rawValue).joined(separator: ", ")), got '\(impute)'")
-        }
-        return (d, contamination, imputation, scaling)
+    func resolve() throws -> ResolvedDetector {
+        try resolveDetector(detector, params: params, preprocess: preprocess, impute: impute)
     }
+}
+
+/// A validated detector choice: settings, contamination and preprocessing.
+typealias ResolvedDetector = (detector: any Detector, contamination: Double, imputation: Preprocessor.Imputation, scaling: Preprocessor.Scaling)
+
+/// Validates a detector name, its `name=value` parameters (plus contamination) and preprocessing.
+func resolveDetector(_ name: String, params: [String], preprocess: String = "none", impute: String = "none") throws -> ResolvedDetector {
+    var assignments: [String: String] = [:]
+    for p in params {
+        guard let eq = p.firstIndex(of: "="), eq != p.startIndex else {
+            throw AnomalyError.parameter(p, "expected name=value")
+        }
+        let key = String(p[..<eq]).trimmingCharacters(in: .whitespaces)
+        if assignments[key] != nil { throw AnomalyError.parameter(key, "given more than once") }
+        assignments[key] = String(p[p.index(after: eq)...])
+    }
+    var contamination = 0.1
+    if let c = assignments.removeValue(forKey: "contamination") {
+        guard case .double(let v) = try ContaminationThreshold.contaminationSpec.parse(c) else { throw AnomalyError.parameter("contamination", "expected a number") }
+        contamination = v
+    }
+    let d = try DetectorRegistry.make(name, assignments: assignments)
+    guard let scaling = Preprocessor.Scaling(rawValue: preprocess) else {
+        throw AnomalyError.parameter("--preprocess", "expected one of \(Preprocessor.Scaling.allCases.map(\.rawValue).joined(separator: ", ")), got '\(preprocess)'")
+    }
+    guard let imputation = Preprocessor.Imputation(rawValue: impute) else {
+        throw AnomalyError.parameter("--impute", "expected one of \(Preprocessor.Imputation.allCases.map(\.rawValue).joined(separator: ", ")), got '\(impute)'")
+    }
+    return (d, contamination, imputation, scaling)
 }
 
 /// Options for reading tabular input files.

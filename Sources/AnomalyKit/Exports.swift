@@ -1,0 +1,2 @@
+/// `Matrix` and the numeric core are part of AnomalyKit's public API.
+@_exported import AnomalyMath
