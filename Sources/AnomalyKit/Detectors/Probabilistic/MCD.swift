@@ -231,7 +231,7 @@ enum FastMCD {
         var dist = [Double](repeating: .infinity, count: n)
         var precision = [Double](repeating: 0, count: d * d)
         if let initial {
-            precision = (try? ProbabilisticSupport.pseudoInverseSymmetric(initial.covariance, n: d)) ?? precision
+            precision = (try? ProbabilisticSupport.inverseSymmetric(initial.covariance, n: d)) ?? precision
             dist = mahalanobis(x, n: n, d: d, location: initial.location, precision: precision)
             support = smallest(dist, h)
         } else {
@@ -245,14 +245,14 @@ enum FastMCD {
         }
         var (location, covariance, det) = fitSupport(support)
         if det.isInfinite {
-            precision = (try? ProbabilisticSupport.pseudoInverseSymmetric(covariance, n: d)) ?? precision
+            precision = (try? ProbabilisticSupport.inverseSymmetric(covariance, n: d)) ?? precision
         }
         var previousDet = Double.infinity
         var previous = Estimate(location: location, covariance: covariance, logDet: det, support: support, dist: dist)
         while det < previousDet && remaining > 0 && !det.isInfinite {
             previous = Estimate(location: location, covariance: covariance, logDet: det, support: support, dist: dist)
             previousDet = det
-            precision = (try? ProbabilisticSupport.pseudoInverseSymmetric(covariance, n: d)) ?? precision
+            precision = (try? ProbabilisticSupport.inverseSymmetric(covariance, n: d)) ?? precision
             dist = mahalanobis(x, n: n, d: d, location: location, precision: precision)
             support = smallest(dist, h)
             (location, covariance, det) = fitSupport(support)
