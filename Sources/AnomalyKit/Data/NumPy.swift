@@ -199,7 +199,7 @@ public enum NumPy {
             let name = String(entry.path.dropLast(4))
             if let names, !names.contains(name) { continue }
             var data = Data()
-            data.reserveCapacity(Int(clamping: entry.uncompressedSize))
+            data.reserveCapacity(Int(clamping: min(entry.uncompressedSize, 1 << 28)))  // a hint only; never trust it blindly
             let checksum: CRC32
             do {
                 checksum = try archive.extract(entry, bufferSize: 1 << 20) { data.append($0) }
