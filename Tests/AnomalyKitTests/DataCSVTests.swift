@@ -105,6 +105,12 @@ enum DataFiles {
         #expect(d.rowCount == 2)
     }
 
+    @Test func classicMacLineEndsQuotedNumbersAndUnnamedColumns() throws {
+        let d = try read(",v,w\r0,\"1.5\",\"\"\r1, 2 ,3\r", CSVOptions(drop: ["column1"], allowMissing: true))
+        #expect(d.featureNames == ["v", "w"])
+        #expect(d.x[0, 0] == 1.5 && d.x[0, 1].isNaN && d.x[1, 0] == 2 && d.x[1, 1] == 3)
+    }
+
     // MARK: Errors: each names the file and the line/column or field.
 
     @Test func emptyFile() {

@@ -127,6 +127,26 @@ public enum NumPy {
     public static func decode(_ data: Data, file: String, field: String? = nil) throws -> NumPyArray {
         func fail(_ msg: String) -> AnomalyError { .data(msg, file: file, field: field) }
         let base = data.startIndex
+        let (header, payloadStart) = try decodeHeader(data, file: file, field: field)
+        let count = header.shape.reduce(1, *)
+        let needed = count * header.dtype.byteSize
+        let available = data.count - payloadStart
+        guard available >= needed else {
+            throw fail("truncated data: shape \(shapeText(header.shape)) of \(header.dtype.descr) needs \(needed) bytes, the file has \(available)")
+        }
+        var payload = data.subdata(in: (base + payloadStart)..<(base + payloadStart + needed))
+        let shape = header.shape
+        if header.fortranOrder && shape.count == 2 && shape[0] > 1 && shape[1] > 1 {
+            // Column-major R × C data is the C-order layout of its C × R transpose.
+            payload = transposeBytes(payload, rows: shape[1], cols: shape[0], elementSize: header.dtype.byteSize)
+        }
+        return NumPyArray(shape: shape, dtype: header.dtype, bytes: payload)
+    }
+
+    /// Parses the magic, version and header dict of `.npy` bytes; returns the header and where the data starts.
+    static func decodeHeader(_ data: Data, file: String, field: String?) throws -> (Header, Int) {
+        func fail(_ msg: String) -> AnomalyError { .data(msg, file: file, field: field) }
+        let base = data.startIndex
         guard data.count >= 10 else {
             throw fail(data.count >= 6 && Array(data.prefix(6)) == magic
                        ? "truncated .npy header (\(data.count) bytes)"
@@ -156,20 +176,7 @@ public enum NumPy {
             throw fail("the .npy header is not valid text")
         }
         let header = try parseHeader(headerText, fail: fail)
-        let count = header.shape.reduce(1, *)
-        let payloadStart = headerStart + headerLength
-        let needed = count * header.dtype.byteSize
-        let available = data.count - payloadStart
-        guard available >= needed else {
-            throw fail("truncated data: shape \(shapeText(header.shape)) of \(header.dtype.descr) needs \(needed) bytes, the file has \(available)")
-        }
-        var payload = data.subdata(in: (base + payloadStart)..<(base + payloadStart + needed))
-        let shape = header.shape
-        if header.fortranOrder && shape.count == 2 && shape[0] > 1 && shape[1] > 1 {
-            // Column-major R × C data is the C-order layout of its C × R transpose.
-            payload = transposeBytes(payload, rows: shape[1], cols: shape[0], elementSize: header.dtype.byteSize)
-        }
-        return NumPyArray(shape: shape, dtype: header.dtype, bytes: payload)
+        return (header, headerStart + headerLength)
     }
 
     /// Reads a `.npz` archive (stored or deflated members). Returns the arrays by name (without
@@ -192,7 +199,7 @@ public enum NumPy {
             let name = String(entry.path.dropLast(4))
             if let names, !names.contains(name) { continue }
             var data = Data()
-            data.reserveCapacity(Int(clamping: entry.uncompressedSize))
+            data.reserveCapacity(Int(clamping: min(entry.uncompressedSize, 1 << 28)))  // a hint only; never trust it blindly
             let checksum: CRC32
             do {
                 checksum = try archive.extract(entry, bufferSize: 1 << 20) { data.append($0) }
@@ -203,6 +210,42 @@ public enum NumPy {
                 throw AnomalyError.data("member '\(entry.path)' fails its CRC check: the archive is corrupted", file: path, field: name)
             }
             out[name] = try decode(data, file: path, field: name)
+        }
+        return out
+    }
+
+    /// The shape and type of each array in a `.npz` archive, decompressing only the start of each
+    /// member (for listing a dataset without loading it). - Complexity: O(members)
+    public static func readArchiveHeaders(path: String) throws -> [String: (shape: [Int], dtype: NumPyDType)] {
+        guard FileManager.default.fileExists(atPath: path) else { throw AnomalyError.data("no such file", file: path) }
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw AnomalyError.data("not a readable .npz (zip) archive: \(error)", file: path)
+        }
+        struct Enough: Error {}
+        var out: [String: (shape: [Int], dtype: NumPyDType)] = [:]
+        for entry in archive where entry.type == .file && entry.path.hasSuffix(".npy") {
+            let name = String(entry.path.dropLast(4))
+            var data = Data()
+            do {
+                _ = try archive.extract(entry, bufferSize: 16_384, skipCRC32: true) { chunk in
+                    data.append(chunk)
+                    // Version 1 headers are < 64 KiB; stop as soon as the announced header is in.
+                    if data.count >= 12 {
+                        let len = data[data.startIndex + 6] == 1
+                            ? 10 + (Int(data[data.startIndex + 8]) | Int(data[data.startIndex + 9]) << 8)
+                            : 12 + (0..<4).reduce(0) { $0 | Int(data[data.startIndex + 8 + $1]) << (8 * $1) }
+                        if data.count >= len { throw Enough() }
+                    }
+                }
+            } catch is Enough {
+            } catch {
+                throw AnomalyError.data("cannot decompress member '\(entry.path)': \(error)", file: path, field: name)
+            }
+            let (header, _) = try decodeHeader(data, file: path, field: name)
+            out[name] = (header.shape, header.dtype)
         }
         return out
     }
