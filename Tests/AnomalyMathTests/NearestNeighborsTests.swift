@@ -91,8 +91,9 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
         for k in [1, 5, 30] {
             let want = naiveNeighbors(reference: reference, queries: queries, k: k, excludeSelf: false)
             let wantSelf = naiveNeighbors(reference: reference, queries: reference, k: k, excludeSelf: true)
-            for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce] {
-                for leaf in [1, 8, 40] {
+            let variants: [(NeighborIndex.Strategy, Int)] = [(.kdTree, 1), (.kdTree, 8), (.kdTree, 40), (.bruteForce, 30)]
+            for (strategy, leaf) in variants {
+                do {
                     let index = NeighborIndex(reference: reference, strategy: strategy, leafSize: leaf)
                     expectMatches(index.neighbors(of: queries, k: k), want, reference: reference, queries: queries,
                                   excludeSelf: false, exactIndices: false)
@@ -134,7 +135,11 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
     }
 
     @Test func automaticStrategyFollowsTheDimension() {
-        #expect(NeighborIndex(reference: gaussian(10, 3, seed: 1)).strategy == .kdTree)
+        #expect(NeighborIndex(reference: gaussian(10_000, 3, seed: 1)).strategy == .kdTree)
+        #expect(NeighborIndex(reference: gaussian(100, 3, seed: 1)).strategy == .bruteForce)
         #expect(NeighborIndex(reference: gaussian(10, 60, seed: 1)).strategy == .bruteForce)
+        #expect(NeighborIndex.preferredStrategy(rows: 400_000, cols: 10) == .kdTree)
+        #expect(NeighborIndex.preferredStrategy(rows: 13_000, cols: 10) == .bruteForce)
+        #expect(NeighborIndex.preferredStrategy(rows: 1_000_000, cols: 17) == .bruteForce)
     }
 }

@@ -13,7 +13,8 @@ import AnomalyMath
 /// ```
 ///
 /// Only the Euclidean metric is implemented (PyOD's default `metric="minkowski", p=2`).
-/// The search is exact: a k-d tree for up to 16 features, blocked GEMM brute force above.
+/// The search is exact: a k-d tree or blocked GEMM brute force, whichever is faster for the
+/// training shape (see `NeighborIndex.preferredStrategy`).
 public struct KNN: Detector {
     /// How the distances to the k nearest neighbours become one score.
     public enum Method: String, Sendable, CaseIterable {
