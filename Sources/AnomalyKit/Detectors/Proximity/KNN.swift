@@ -170,6 +170,9 @@ enum ProximityParameters {
     static func validate(neighbors: Int, leafSize: Int, trainingRows: Int) throws {
         guard neighbors >= 1 else { throw AnomalyError.parameter("n_neighbors", "must be ≥ 1, got \(neighbors)") }
         guard leafSize >= 1 else { throw AnomalyError.parameter("leaf_size", "must be ≥ 1, got \(leafSize)") }
+        guard trainingRows < Int(Int32.max) else {
+            throw AnomalyError.shape("proximity detectors support fewer than 2³¹ training rows, got \(trainingRows)")
+        }
         guard neighbors < trainingRows else {
             throw AnomalyError.parameter("n_neighbors", "must be less than the number of training rows (\(trainingRows)), got \(neighbors)")
         }
