@@ -29,7 +29,7 @@ public struct Neighbors: Sendable, Equatable {
 
 /// Exact Euclidean k-nearest-neighbour search over a fixed set of reference rows.
 ///
-/// Two strategies, chosen from the dimension unless forced:
+/// Two strategies, chosen from the shape unless forced:
 /// - a k-d tree (low dimensions): built once in `init`, queried in parallel over query rows;
 /// - blocked brute force (high dimensions): squared distances `‖q‖² + ‖r‖² − 2·q·r` from one
 ///   `sgemm` per block of query × reference rows (on column-centred data, which shrinks the
@@ -43,14 +43,28 @@ public struct Neighbors: Sendable, Equatable {
 /// - Memory: O((n + m)·d + m·k + block²) per query call.
 public struct NeighborIndex: Sendable {
     public enum Strategy: String, Sendable, CaseIterable {
-        /// A k-d tree when `cols ≤ kdTreeMaximumDimension`, brute force otherwise.
+        /// The faster of the two for the reference's shape (see `preferredStrategy`).
         case automatic
         case kdTree
         case bruteForce
     }
 
-    /// Dimensions up to which `.automatic` uses the k-d tree (measured on ADBench data, 2 cores).
+    /// Dimensions up to which `.automatic` may use the k-d tree.
     public static let kdTreeMaximumDimension = 16
+
+    /// The faster strategy for `rows` reference rows of `cols` features.
+    ///
+    /// Brute force costs about 0.85 ns per (query, reference) pair on this machine's 2 cores
+    /// (GEMM-bound above ~20 features); a k-d tree query costs roughly 1.5 µs · 2^(d/3) whatever
+    /// n is (measured on ADBench: http d=3 ≈ 1.5 µs, shuttle d=9 ≈ 7 µs, donors d=10 ≈ 20 µs,
+    /// pendigits d=16 ≈ 11–25 µs; at d ≥ 21 the tree degenerates to scanning). So the tree wins
+    /// once n exceeds about 1760 · 2^(d/3) rows (3.5 k at d=3, 18 k at d=10, 56 k at d=16).
+    public static func preferredStrategy(rows: Int, cols: Int) -> Strategy {
+        guard cols <= kdTreeMaximumDimension else { return .bruteForce }
+        var crossover = 1760.0
+        for _ in 0..<cols { crossover *= 1.2599 }  // 2^(1/3)
+        return Double(rows) >= crossover ? .kdTree : .bruteForce
+    }
 
     /// The reference rows.
     public let reference: Matrix
@@ -69,7 +83,7 @@ public struct NeighborIndex: Sendable {
         self.reference = reference
         var resolved = strategy
         if resolved == .automatic {
-            resolved = reference.cols <= Self.kdTreeMaximumDimension ? .kdTree : .bruteForce
+            resolved = Self.preferredStrategy(rows: reference.rows, cols: reference.cols)
         }
         self.strategy = resolved
         if resolved == .kdTree {

@@ -83,7 +83,7 @@ private func fitAny(_ detector: any Detector, _ x: Matrix) throws -> any FittedD
             #expect(maxRelativeError(ours.distances, skTrain.distances) < 1e-9)
             #expect(maxRelativeError(try fitted.neighbors(of: test).distances, skTest.distances) < 1e-9)
             // Given scikit-learn's neighbours, the LOF formula reproduces PyOD's scores.
-            let factors = LOF.trainingFactors(skTrain)
+            let factors = try LOF.trainingFactors(skTrain)
             #expect(maxRelativeError(factors.scores, c.train_scores) < 1e-9)
             let skFitted = try FittedLOF(settings: LOF(neighbors: k), featureCount: train.cols,
                                          trainingScores: factors.scores,

@@ -24,6 +24,16 @@ private func naiveNeighbors(reference: Matrix, queries: Matrix, k: Int, excludeS
     return Neighbors(queryCount: queries.rows, k: k, indices: indices, distances: distances)
 }
 
+/// The first `k` neighbours of each query.
+private func truncated(_ n: Neighbors, k: Int) -> Neighbors {
+    var indices = [Int32](), distances = [Double]()
+    for q in 0..<n.queryCount {
+        indices += n.indices(ofQuery: q).prefix(k)
+        distances += n.distances(ofQuery: q).prefix(k)
+    }
+    return Neighbors(queryCount: n.queryCount, k: k, indices: indices, distances: distances)
+}
+
 private func gaussian(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, offset: Double = 0) -> Matrix {
     var rng = SeededGenerator(seed: seed)
     return Matrix(rows: n, cols: d, values: (0..<(n * d)).map { _ in Float(offset + scale * rng.nextGaussian()) })
@@ -68,9 +78,11 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
     func bothStrategiesMatchNaiveOnGaussianData(d: Int) {
         let reference = gaussian(400, d, seed: UInt64(d), offset: 50)
         let queries = gaussian(120, d, seed: UInt64(100 + d), scale: 1.5, offset: 50)
+        let all = naiveNeighbors(reference: reference, queries: queries, k: 21, excludeSelf: false)
+        let allSelf = naiveNeighbors(reference: reference, queries: reference, k: 21, excludeSelf: true)
         for k in [1, 6, 21] {
-            let want = naiveNeighbors(reference: reference, queries: queries, k: k, excludeSelf: false)
-            let wantSelf = naiveNeighbors(reference: reference, queries: reference, k: k, excludeSelf: true)
+            let want = truncated(all, k: k)
+            let wantSelf = truncated(allSelf, k: k)
             for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce] {
                 let index = NeighborIndex(reference: reference, strategy: strategy, leafSize: 16)
                 expectMatches(index.neighbors(of: queries, k: k), want, reference: reference, queries: queries,
@@ -88,11 +100,14 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
         values += [Float](repeating: 1, count: 60 * d)
         let reference = Matrix(rows: 360, cols: d, values: values)
         let queries = lattice(60, d, seed: 99)
+        let all = naiveNeighbors(reference: reference, queries: queries, k: 30, excludeSelf: false)
+        let allSelf = naiveNeighbors(reference: reference, queries: reference, k: 30, excludeSelf: true)
         for k in [1, 5, 30] {
-            let want = naiveNeighbors(reference: reference, queries: queries, k: k, excludeSelf: false)
-            let wantSelf = naiveNeighbors(reference: reference, queries: reference, k: k, excludeSelf: true)
-            for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce] {
-                for leaf in [1, 8, 40] {
+            let want = truncated(all, k: k)
+            let wantSelf = truncated(allSelf, k: k)
+            let variants: [(NeighborIndex.Strategy, Int)] = [(.kdTree, 1), (.kdTree, 8), (.kdTree, 40), (.bruteForce, 30)]
+            for (strategy, leaf) in variants {
+                do {
                     let index = NeighborIndex(reference: reference, strategy: strategy, leafSize: leaf)
                     expectMatches(index.neighbors(of: queries, k: k), want, reference: reference, queries: queries,
                                   excludeSelf: false, exactIndices: false)
@@ -134,7 +149,11 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
     }
 
     @Test func automaticStrategyFollowsTheDimension() {
-        #expect(NeighborIndex(reference: gaussian(10, 3, seed: 1)).strategy == .kdTree)
+        #expect(NeighborIndex(reference: gaussian(10_000, 3, seed: 1)).strategy == .kdTree)
+        #expect(NeighborIndex(reference: gaussian(100, 3, seed: 1)).strategy == .bruteForce)
         #expect(NeighborIndex(reference: gaussian(10, 60, seed: 1)).strategy == .bruteForce)
+        #expect(NeighborIndex.preferredStrategy(rows: 400_000, cols: 10) == .kdTree)
+        #expect(NeighborIndex.preferredStrategy(rows: 13_000, cols: 10) == .bruteForce)
+        #expect(NeighborIndex.preferredStrategy(rows: 1_000_000, cols: 17) == .bruteForce)
     }
 }

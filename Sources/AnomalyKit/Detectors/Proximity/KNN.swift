@@ -13,7 +13,8 @@ import AnomalyMath
 /// ```
 ///
 /// Only the Euclidean metric is implemented (PyOD's default `metric="minkowski", p=2`).
-/// The search is exact: a k-d tree for up to 16 features, blocked GEMM brute force above.
+/// The search is exact: a k-d tree or blocked GEMM brute force, whichever is faster for the
+/// training shape (see `NeighborIndex.preferredStrategy`).
 public struct KNN: Detector {
     /// How the distances to the k nearest neighbours become one score.
     public enum Method: String, Sendable, CaseIterable {
@@ -169,6 +170,9 @@ enum ProximityParameters {
     static func validate(neighbors: Int, leafSize: Int, trainingRows: Int) throws {
         guard neighbors >= 1 else { throw AnomalyError.parameter("n_neighbors", "must be ≥ 1, got \(neighbors)") }
         guard leafSize >= 1 else { throw AnomalyError.parameter("leaf_size", "must be ≥ 1, got \(leafSize)") }
+        guard trainingRows < Int(Int32.max) else {
+            throw AnomalyError.shape("proximity detectors support fewer than 2³¹ training rows, got \(trainingRows)")
+        }
         guard neighbors < trainingRows else {
             throw AnomalyError.parameter("n_neighbors", "must be less than the number of training rows (\(trainingRows)), got \(neighbors)")
         }

@@ -62,7 +62,7 @@ public struct LOF: Detector {
         let k = effectiveNeighbors(trainingRows: data.rows)
         try ProximityParameters.validate(neighbors: k, leafSize: leafSize, trainingRows: data.rows)
         let index = NeighborIndex(reference: data, leafSize: leafSize)
-        let fitted = Self.trainingFactors(index.neighborsOfReferenceRows(k: k))
+        let fitted = try Self.trainingFactors(index.neighborsOfReferenceRows(k: k))
         return FittedLOF(settings: self, index: index, kDistance: fitted.kDistance, density: fitted.density,
                          trainingScores: fitted.scores)
     }
@@ -72,12 +72,14 @@ public struct LOF: Detector {
     ///
     /// `fit` uses this with exact neighbours; it is public so that neighbours found elsewhere
     /// (e.g. scikit-learn's, which may break distance ties differently) can be scored.
-    /// - Precondition: `found.indices` are row numbers of `found`'s own queries.
+    /// Throws a shape error unless every index is a row number of `found`'s own queries.
     /// - Complexity: O(n·k)
-    public static func trainingFactors(_ found: Neighbors) -> (kDistance: [Double], density: [Double], scores: [Double]) {
+    public static func trainingFactors(_ found: Neighbors) throws -> (kDistance: [Double], density: [Double], scores: [Double]) {
         let n = found.queryCount
         let k = found.k
-        precondition(found.indices.allSatisfy { $0 >= 0 && Int($0) < n }, "neighbour indices out of range")
+        guard k >= 1, found.indices.allSatisfy({ $0 >= 0 && Int($0) < n }) else {
+            throw AnomalyError.shape("training neighbours must be k ≥ 1 row numbers in 0..<\(n)")
+        }
         var kDistance = [Double](repeating: 0, count: n)
         for i in 0..<n { kDistance[i] = found.distances[i * k + k - 1] }
         let lrd = reachabilityDensities(found, kDistance: kDistance)
