@@ -5,6 +5,7 @@ public enum DetectorRegistry {
     /// All detector types, in the order `anomalykit detectors` lists them.
     public static let all: [any Detector.Type] = [
         // Detectors register here (one line each).
+        PCA.self, IsolationForest.self, OCSVM.self,
     ]
 
     /// The names of all detectors.
