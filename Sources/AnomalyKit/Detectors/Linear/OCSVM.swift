@@ -122,7 +122,8 @@ public struct OCSVM: Detector {
                                     cacheMegabytes: cacheSize, maxIterations: maxIterations)
         let (alpha, rho, _) = solver.solve()
         guard rho.isFinite, alpha.allSatisfy(\.isFinite) else {
-            throw AnomalyError(.numeric, "the one-class SVM solver did not reach a finite solution")
+            throw AnomalyError(.numeric, "the one-class SVM has no finite offset (rho): with nu = \(nu) every "
+                               + "coefficient is at a bound; use a smaller nu or scale the data")
         }
         let support = (0..<n).filter { alpha[$0] != 0 }
         var sv = [Double](repeating: 0, count: support.count * d)

@@ -54,7 +54,9 @@ final class OneClassSolver {
         qd = (0..<l).map { kernel.value(dot: sq[$0], squareA: sq[$0], squareB: sq[$0]) }
         // libsvm's start: the first ⌊ν·l⌋ variables at 1, the next one at the remainder.
         var a = [Double](repeating: 0, count: l)
-        var remaining = nu * Double(l)
+        // ν·l accumulated row by row, as libsvm does (so its rounding, e.g. a tiny last α, is kept).
+        var remaining = 0.0
+        for _ in 0..<l { remaining += nu }
         var i = 0
         while remaining > 0, i < l {
             a[i] = min(1, remaining)
@@ -131,7 +133,8 @@ final class OneClassSolver {
         let columnSquares = nonzero.map { xSquare[$0] }
         let weights = [nonzero.map { alpha[$0] }, nonzero.map { isUpper($0) ? 1.0 : 0.0 }]
         let sums = kernel.weightedSums(queries: x, querySquares: xSquare, columns: columns,
-                                       columnSquares: columnSquares, d: d, weights: weights)
+                                       columnSquares: columnSquares, d: d, weights: weights,
+                                       roundKernelToFloat: true)
         gradient = sums[0]
         gradientBar = sums[1]
     }

@@ -38,10 +38,11 @@ struct SVMKernel: Sendable, Equatable {
     ///
     /// Rows are row-major `Double` with `d` features; `querySquares` / `columnSquares` their squared
     /// norms. Works in blocks (`dgemm` of a query block against a column block) in parallel over
-    /// query blocks, so memory stays O(block²).
+    /// query blocks, so memory stays O(block²). With `roundKernelToFloat`, kernel values are rounded
+    /// to `Float` first, as libsvm's cached kernel rows are.
     /// - Complexity: O(queries · columns · d) flops in BLAS plus one kernel evaluation per pair.
     func weightedSums(queries: [Double], querySquares: [Double], columns: [Double], columnSquares: [Double],
-                      d: Int, weights: [[Double]]) -> [[Double]] {
+                      d: Int, weights: [[Double]], roundKernelToFloat: Bool = false) -> [[Double]] {
         let nq = querySquares.count, nc = columnSquares.count, nw = weights.count
         var out = [Double](repeating: 0, count: nq * nw)
         guard nq > 0, nc > 0, nw > 0 else { return (0..<nw).map { _ in [Double](repeating: 0, count: nq) } }
@@ -73,14 +74,21 @@ struct SVMKernel: Sendable, Equatable {
                                 for i in 0..<mq {
                                     let sa = qs[q0 &+ i]
                                     let row = dp + i &* mc
-                                    for j in 0..<mc {
-                                        row[j] = kernel.value(dot: row[j], squareA: sa, squareB: cs[c0 &+ j])
+                                    if roundKernelToFloat {
+                                        for j in 0..<mc {
+                                            row[j] = Double(Float(kernel.value(dot: row[j], squareA: sa, squareB: cs[c0 &+ j])))
+                                        }
+                                    } else {
+                                        for j in 0..<mc {
+                                            row[j] = kernel.value(dot: row[j], squareA: sa, squareB: cs[c0 &+ j])
+                                        }
                                     }
+                                    // One running sum per output, over columns in order (as libsvm accumulates).
                                     for k in 0..<nw {
                                         let wk = w.base + (k &* nc &+ c0)
-                                        var s = 0.0
+                                        var s = o[(q0 &+ i) &* nw &+ k]
                                         for j in 0..<mc { s += wk[j] * row[j] }
-                                        o[(q0 &+ i) &* nw &+ k] += s
+                                        o[(q0 &+ i) &* nw &+ k] = s
                                     }
                                 }
                                 c0 &+= mc
