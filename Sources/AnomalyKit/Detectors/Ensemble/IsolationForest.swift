@@ -169,6 +169,18 @@ public struct FittedIsolationForest: FittedDetector {
     public let offset: Double
     /// For each leaf, its depth plus `c(leaf size)`; unused for inner nodes.
     let pathLength: [Double]
+    /// The nodes packed 16 bytes each for the scoring walk; a leaf points to itself on both sides
+    /// (feature 0), so every walk can take exactly `maxDepth` steps without branches.
+    let packed: [PackedNode]
+    /// The deepest leaf's depth over all trees.
+    let maxDepth: Int
+
+    struct PackedNode: Sendable {
+        var feature: Int32
+        var threshold: Float
+        var left: Int32
+        var right: Int32
+    }
 
     init(settings: IsolationForest, featureCount: Int, trainingScores: [Double], samples: Int, nodes: Nodes,
          offset: Double) {
@@ -178,17 +190,24 @@ public struct FittedIsolationForest: FittedDetector {
         self.samples = samples
         self.nodes = nodes
         self.offset = offset
-        var path = [Double](repeating: 0, count: nodes.feature.count)
-        var depth = [Int](repeating: 0, count: nodes.feature.count)
-        for i in 0..<nodes.feature.count {
+        let count = nodes.feature.count
+        var path = [Double](repeating: 0, count: count)
+        var depth = [Int](repeating: 0, count: count)
+        var packed = [PackedNode](repeating: PackedNode(feature: -1, threshold: 0, left: -1, right: -1), count: count)
+        for i in 0..<count {
             if nodes.feature[i] >= 0 {
+                packed[i] = PackedNode(feature: nodes.feature[i], threshold: nodes.threshold[i], left: nodes.left[i],
+                                       right: nodes.right[i])
                 depth[Int(nodes.left[i])] = depth[i] + 1
                 depth[Int(nodes.right[i])] = depth[i] + 1
             } else {
+                packed[i] = PackedNode(feature: 0, threshold: 0, left: Int32(i), right: Int32(i))
                 path[i] = Double(depth[i]) + IsolationMath.averagePathLength(Int(nodes.size[i]))
             }
         }
         self.pathLength = path
+        self.packed = packed
+        self.maxDepth = depth.max() ?? 0
     }
 
     /// The number of trees.
@@ -205,39 +224,38 @@ public struct FittedIsolationForest: FittedDetector {
         let block = 256
         let blocks = (n + block - 1) / block
         data.values.withUnsafeBufferPointer { xb in
-            nodes.feature.withUnsafeBufferPointer { fb in
-            nodes.threshold.withUnsafeBufferPointer { tb in
-            nodes.left.withUnsafeBufferPointer { lb in
-            nodes.right.withUnsafeBufferPointer { rb in
+            packed.withUnsafeBufferPointer { nb in
             pathLength.withUnsafeBufferPointer { pb in
             nodes.treeStarts.withUnsafeBufferPointer { sb in
             out.withUnsafeMutableBufferPointer { ob in
-                let x = SharedBuffer(xb), feat = SharedBuffer(fb), thr = SharedBuffer(tb), lft = SharedBuffer(lb)
-                let rgt = SharedBuffer(rb), path = SharedBuffer(pb), starts = SharedBuffer(sb), o = SharedMutableBuffer(ob)
+                let x = SharedBuffer(xb), tree = SharedBuffer(nb), path = SharedBuffer(pb), starts = SharedBuffer(sb)
+                let o = SharedMutableBuffer(ob)
+                let levels = maxDepth
                 parallelFor(blocks) { range in
                     var depths = [Double](repeating: 0, count: block)
+                    var at = [Int](repeating: 0, count: block)
                     for b in range {
                         let start = b &* block, count = min(block, n &- start)
+                        let rows = x.base + start &* d
                         for i in 0..<count { depths[i] = 0 }
                         for t in 0..<trees {
                             let root = starts[t]
-                            for i in 0..<count {
-                                let row = x.base + (start &+ i) &* d
-                                var node = root
-                                var f = Int(feat[node])
-                                while f >= 0 {
-                                    node = row[f] <= thr[node] ? Int(lft[node]) : Int(rgt[node])
-                                    f = Int(feat[node])
+                            for i in 0..<count { at[i] = root }
+                            // Level by level over all rows of the block: independent loads overlap.
+                            for _ in 0..<levels {
+                                for i in 0..<count {
+                                    let node = tree[at[i]]
+                                    at[i] = Int(rows[i &* d &+ Int(node.feature)] <= node.threshold ? node.left : node.right)
                                 }
-                                depths[i] += path[node]
                             }
+                            for i in 0..<count { depths[i] += path[at[i]] }
                         }
                         for i in 0..<count {
                             o[start &+ i] = denominator > 0 ? exp2(-depths[i] / denominator) : 0.5
                         }
                     }
                 }
-            }}}}}}}
+            }}}}
         }
         return out
     }
