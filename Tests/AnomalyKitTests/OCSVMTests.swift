@@ -1,4 +1,4 @@
-import AnomalyKit
+@testable import AnomalyKit
 import AnomalyMath
 import Foundation
 import Testing
@@ -29,6 +29,23 @@ import TestSupport
 }
 
 @Suite struct OCSVMPropertyTests {
+    @Test func fastExpIsWithinTwoUlps() {
+        var worst = 0.0
+        var x = -708.0
+        while x <= 709 {
+            let e = exp(x), f = SVMKernel.fastExp(x)
+            worst = max(worst, abs(e - f) / e.ulp)
+            x += 0.0137
+        }
+        for x in [0.0, -0.0, 1e-300, -1e-12, 0.5, -0.34657359027997264, 0.34657359027997264] {
+            let e = exp(x), f = SVMKernel.fastExp(x)
+            worst = max(worst, abs(e - f) / e.ulp)
+        }
+        #expect(worst <= 2, "worst error \(worst) ulp")
+        #expect(SVMKernel.fastExp(-800) == 0)
+        #expect(SVMKernel.fastExp(0) == 1)
+    }
+
     @Test func nuOneHasNoFiniteOffsetLikeScikitLearn() throws {
         // ν = 1 puts every α at its bound; libsvm's rho is then infinite and scikit-learn raises.
         let x = Matrix([[0, 0], [1, 0], [0, 2], [3, 3]] as [[Float]])

@@ -102,9 +102,8 @@ final class OneClassSolver {
                         let a = start + range.lowerBound, m = range.count
                         BLAS.dgemv(trans: false, m: m, n: d, alpha: 1, a: xs.base + a &* d, lda: d,
                                    x: xs.base + i &* d, beta: 0, y: dots.base + a)
-                        for j in a..<(a &+ m) {
-                            o[j] = Float(kernel.value(dot: dots[j], squareA: si, squareB: sqs[j]))
-                        }
+                        kernel.applyInPlace(dots.base + a, count: m, squareA: si, squares: sqs.base + a)
+                        for j in a..<(a &+ m) { o[j] = Float(dots[j]) }
                     }
                 }
             }
