@@ -156,3 +156,15 @@ enum LinearTestMath {
         #expect(model.trainingScores.allSatisfy { $0.isFinite })
     }
 }
+
+@Suite struct LinearModelFileTests {
+    @Test(arguments: ["pca", "iforest", "ocsvm"])
+    func modelFileRoundTrip(_ name: String) throws {
+        let (x, _) = TestSupport.gaussianWithOutliers(n: 150, d: 5, outliers: 4, seed: 11)
+        let detector = try DetectorRegistry.make(name)
+        let model = try AnomalyModel.fit(detector, on: Dataset(x: x))
+        let loaded = try AnomalyModel.load(data: try model.serialized(), file: "\(name).safetensors")
+        #expect(loaded.detectorName == name)
+        #expect(try loaded.scores(x) == (try model.scores(x)))
+    }
+}

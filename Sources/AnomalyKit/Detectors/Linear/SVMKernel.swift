@@ -14,7 +14,7 @@ struct SVMKernel: Sendable, Equatable {
     @inline(__always)
     func value(dot: Double, squareA: Double, squareB: Double) -> Double {
         switch kind {
-        case .rbf: return Self.fastExp(-gamma * (squareA + squareB - 2 * dot))
+        case .rbf: return FastMath.exp(-gamma * (squareA + squareB - 2 * dot))
         case .linear: return dot
         case .poly: return Self.power(gamma * dot + coef0, degree)
         case .sigmoid: return tanh(gamma * dot + coef0)
@@ -28,7 +28,7 @@ struct SVMKernel: Sendable, Equatable {
         switch kind {
         case .rbf:
             let g = gamma
-            for j in 0..<count { dots[j] = Self.fastExp(-g * (squareA + squares[j] - 2 * dots[j])) }
+            for j in 0..<count { dots[j] = FastMath.exp(-g * (squareA + squares[j] - 2 * dots[j])) }
         case .linear:
             break
         case .poly:
@@ -36,35 +36,6 @@ struct SVMKernel: Sendable, Equatable {
         case .sigmoid:
             for j in 0..<count { dots[j] = tanh(gamma * dots[j] + coef0) }
         }
-    }
-
-    /// `e^x` for `x ≤ 709`, accurate to about 1 ulp, branch-free so loops over it vectorise
-    /// (libm's `exp` is a call per element). Returns 0 below −708 (where `exp` is subnormal).
-    /// - Complexity: O(1)
-    @inline(__always)
-    static func fastExp(_ x0: Double) -> Double {
-        let x = min(max(x0, -708), 709)
-        // k = round(x / ln 2) through the 1.5·2⁵² trick, so 2^k comes from integer bit operations.
-        let shifter = 6_755_399_441_055_744.0
-        let shifted = x * 1.4426950408889634 + shifter
-        let k = shifted - shifter
-        let r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10
-        var p = 1.6059043836821613e-10        // 1/13!
-        p = p * r + 2.08767569878681e-09      // 1/12!
-        p = p * r + 2.505210838544172e-08     // 1/11!
-        p = p * r + 2.755731922398589e-07     // 1/10!
-        p = p * r + 2.7557319223985893e-06    // 1/9!
-        p = p * r + 2.48015873015873e-05      // 1/8!
-        p = p * r + 0.0001984126984126984     // 1/7!
-        p = p * r + 0.001388888888888889      // 1/6!
-        p = p * r + 0.008333333333333333      // 1/5!
-        p = p * r + 0.041666666666666664      // 1/4!
-        p = p * r + 0.16666666666666666       // 1/3!
-        p = p * r + 0.5
-        p = p * r + 1
-        p = p * r + 1
-        let scale = Double(bitPattern: (shifted.bitPattern &+ 1023) &<< 52)
-        return x0 < -708 ? 0 : p * scale
     }
 
     /// `base^times` by repeated squaring (libsvm's `powi`).
