@@ -74,6 +74,13 @@ import TestSupport
         #expect(gap < 2e-3 * spread)
     }
 
+    @Test func identicalRowsGiveEqualFiniteScores() throws {
+        for rows in [2, 7, 10] {
+            let model = try OCSVM().fit(Matrix(rows: rows, cols: 3, repeating: 4))
+            #expect(model.trainingScores.allSatisfy { $0.isFinite && $0 == model.trainingScores[0] })
+        }
+    }
+
     @Test func iterationLimitStopsEarly() throws {
         let (x, _) = TestSupport.gaussianWithOutliers(n: 200, d: 3, outliers: 0)
         let model = try OCSVM(maxIterations: 3).fit(x)

@@ -15,7 +15,7 @@ public enum IsolationMath {
     }
 
     /// scikit-learn treats a feature as constant in a node when `max ≤ min + 1e-7`.
-    static let featureThreshold: Float = 1e-7
+    static let featureThreshold: Double = 1e-7
 }
 
 /// One isolation tree's nodes, built in local arrays and later appended to the forest's flat arrays.
@@ -82,7 +82,7 @@ struct IsolationTreeNodes {
                             if v < mn { mn = v }
                             if v > mx { mx = v }
                         }
-                        if mx <= mn + IsolationMath.featureThreshold {
+                        if Double(mx) <= Double(mn) + IsolationMath.featureThreshold {
                             // Constant here: move it into the constant prefix and draw again.
                             job.featureOrder.swapAt(pick, job.constants)
                             job.constants += 1
