@@ -32,6 +32,15 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// `y = alpha · op(A) · x + beta · y` in double precision (row-major `dgemv`; `A` is `m × n`).
+    public static func dgemv(
+        trans: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+        x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>
+    ) {
+        cblas_dgemv(CblasRowMajor, trans ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda),
+                    x, 1, beta, y, 1)
+    }
+
     /// Sets the number of threads OpenBLAS uses (no-op with Accelerate).
     public static func setThreads(_ n: Int) {
         #if !canImport(Accelerate)

@@ -5,6 +5,8 @@ public enum DetectorRegistry {
     /// All detector types, in the order `anomalykit detectors` lists them.
     public static let all: [any Detector.Type] = [
         KNN.self, LOF.self,                                   // proximity
+        IsolationForest.self,                                 // ensemble
+        PCA.self, OCSVM.self,                                 // linear
         ECOD.self, COPOD.self, HBOS.self, GMM.self, MCD.self, // probabilistic
     ]
 
