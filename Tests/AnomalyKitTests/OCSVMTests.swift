@@ -107,3 +107,18 @@ import TestSupport
         }
     }
 }
+
+@Suite struct OCSVMSamplingTests {
+    @Test func trainsOnASeededSampleBeyondTheRowLimit() throws {
+        let (x, y) = TestSupport.gaussianWithOutliers(n: 400, d: 3, outliers: 10, seed: 5)
+        let capped = OCSVM(maxTrainRows: 150, seed: 3)
+        let a = try capped.fit(x), b = try capped.fit(x)
+        #expect(a.trainingScores.count == x.rows)
+        #expect(try a.scores(x) == b.scores(x))
+        #expect(Metrics.rocAUC(labels: y, scores: try a.scores(x)) > 0.95)
+        let other = try OCSVM(maxTrainRows: 150, seed: 4).fit(x)
+        #expect(try other.scores(x) != a.scores(x))
+        // Below the limit the sample is not used: identical to an unlimited fit.
+        #expect(try OCSVM(maxTrainRows: 1000).fit(x).scores(x) == OCSVM(maxTrainRows: 0).fit(x).scores(x))
+    }
+}

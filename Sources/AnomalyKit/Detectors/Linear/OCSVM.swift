@@ -15,6 +15,11 @@ import Foundation
 /// `gamma = 0` means PyOD's default `'auto'`, `1 / n_features` (a float `gamma` is used as given;
 /// scikit-learn's `'scale'` is not offered). For the RBF kernel the rows are centred on the
 /// training mean first (distances do not change; rounding improves).
+///
+/// Scale: the dual has one variable per training row and libsvm's solver is O(n²) in kernel
+/// evaluations, so PyOD does not finish on hundreds of thousands of rows. Beyond `max_train_rows`
+/// (default 50,000; 0 = no limit) the solver runs on a seeded uniform sample of that many rows
+/// (`random_state`); every training row is still scored. Below the limit the fit is exactly libsvm's.
 public struct OCSVM: Detector {
     public enum Kernel: String, Sendable, CaseIterable { case rbf, linear, poly, sigmoid }
 
@@ -35,6 +40,10 @@ public struct OCSVM: Detector {
     public var cacheSize: Double
     /// Iteration limit of the solver (`max_iter`); −1 = none.
     public var maxIterations: Int
+    /// Rows the solver trains on at most (`max_train_rows`); 0 = all. Larger inputs are sampled.
+    public var maxTrainRows: Int
+    /// Seed of that sample (`random_state`).
+    public var seed: Int
 
     public static let descriptor = DetectorDescriptor(
         name: "ocsvm",
@@ -51,11 +60,15 @@ public struct OCSVM: Detector {
             .bool("shrinking", default: true, help: "use the shrinking heuristic"),
             .double("cache_size", default: 200, min: 0, openMin: true, help: "kernel cache size in MB"),
             .int("max_iter", default: -1, min: -1, help: "solver iteration limit; -1 = none"),
+            .int("max_train_rows", default: 50_000, min: 0,
+                 help: "train the solver on a seeded sample of at most this many rows (O(n²) solver); 0 = all rows"),
+            .int("random_state", default: 42, min: 0, help: "seed of the training sample when max_train_rows applies"),
         ]
     )
 
     public init(kernel: Kernel = .rbf, nu: Double = 0.5, gamma: Double? = nil, degree: Int = 3, coef0: Double = 0,
-                tolerance: Double = 1e-3, shrinking: Bool = true, cacheSize: Double = 200, maxIterations: Int = -1) {
+                tolerance: Double = 1e-3, shrinking: Bool = true, cacheSize: Double = 200, maxIterations: Int = -1,
+                maxTrainRows: Int = 50_000, seed: Int = 42) {
         self.kernel = kernel
         self.nu = nu
         self.gamma = gamma
@@ -65,6 +78,8 @@ public struct OCSVM: Detector {
         self.shrinking = shrinking
         self.cacheSize = cacheSize
         self.maxIterations = maxIterations
+        self.maxTrainRows = maxTrainRows
+        self.seed = seed
     }
 
     public init(parameters: ParameterValues) throws {
@@ -82,6 +97,8 @@ public struct OCSVM: Detector {
         shrinking = try parameters.bool("shrinking")
         cacheSize = try parameters.double("cache_size")
         maxIterations = try parameters.int("max_iter")
+        maxTrainRows = try parameters.int("max_train_rows")
+        seed = try parameters.int("random_state")
         try validate()
     }
 
@@ -90,6 +107,7 @@ public struct OCSVM: Detector {
             "kernel": .string(kernel.rawValue), "degree": .int(degree), "gamma": .double(gamma ?? 0),
             "coef0": .double(coef0), "tol": .double(tolerance), "nu": .double(nu), "shrinking": .bool(shrinking),
             "cache_size": .double(cacheSize), "max_iter": .int(maxIterations),
+            "max_train_rows": .int(maxTrainRows), "random_state": .int(seed),
         ])
     }
 
@@ -101,6 +119,8 @@ public struct OCSVM: Detector {
         guard coef0.isFinite else { throw AnomalyError.parameter("coef0", "must be finite") }
         guard cacheSize > 0, cacheSize.isFinite else { throw AnomalyError.parameter("cache_size", "must be > 0, got \(cacheSize)") }
         guard maxIterations >= -1 else { throw AnomalyError.parameter("max_iter", "must be ≥ -1, got \(maxIterations)") }
+        guard maxTrainRows >= 0 else { throw AnomalyError.parameter("max_train_rows", "must be ≥ 0, got \(maxTrainRows)") }
+        guard seed >= 0 else { throw AnomalyError.parameter("random_state", "must be ≥ 0, got \(seed)") }
     }
 
     func svmKernel(features: Int) -> SVMKernel {
@@ -118,16 +138,26 @@ public struct OCSVM: Detector {
         let k = svmKernel(features: d)
         let centre = kernel == .rbf ? Statistics.columnMeans(data) : [Double](repeating: 0, count: d)
         let x = FittedOCSVM.centred(data, centre: centre)
-        let solver = OneClassSolver(x: x, rows: n, cols: d, kernel: k, nu: nu, eps: tolerance, shrinking: shrinking,
+        // The solver's rows: all of them, or a seeded sample (in original order) beyond the limit.
+        var solverRows = n
+        var solverX = x
+        if maxTrainRows > 0 && n > maxTrainRows {
+            var rng = SeededGenerator(seed: UInt64(seed))
+            let picked = rng.sample(maxTrainRows, from: n).sorted()
+            solverRows = picked.count
+            solverX = [Double](repeating: 0, count: picked.count * d)
+            for (r, i) in picked.enumerated() { for c in 0..<d { solverX[r * d + c] = x[i * d + c] } }
+        }
+        let solver = OneClassSolver(x: solverX, rows: solverRows, cols: d, kernel: k, nu: nu, eps: tolerance, shrinking: shrinking,
                                     cacheMegabytes: cacheSize, maxIterations: maxIterations)
         let (alpha, rho, _) = solver.solve()
         guard rho.isFinite, alpha.allSatisfy(\.isFinite) else {
             throw AnomalyError(.numeric, "the one-class SVM has no finite offset (rho): with nu = \(nu) every "
                                + "coefficient is at a bound; use a smaller nu or scale the data")
         }
-        let support = (0..<n).filter { alpha[$0] != 0 }
+        let support = (0..<solverRows).filter { alpha[$0] != 0 }
         var sv = [Double](repeating: 0, count: support.count * d)
-        for (s, i) in support.enumerated() { for c in 0..<d { sv[s * d + c] = x[i * d + c] } }
+        for (s, i) in support.enumerated() { for c in 0..<d { sv[s * d + c] = solverX[i * d + c] } }
         let partial = FittedOCSVM(settings: self, featureCount: d, trainingScores: [], centre: centre,
                                   supportVectors: sv, coefficients: support.map { alpha[$0] }, rho: rho,
                                   iterations: solver.iterations)
