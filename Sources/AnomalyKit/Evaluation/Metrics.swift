@@ -24,7 +24,7 @@ public enum Metrics {
         let positives = labels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
         guard positives > 0 else { return .nan }
         var ap = 0.0, tp = 0, fp = 0, previousRecall = 0.0
-        forEachThreshold(labels: labels, scores: scores) { t, f in
+        forEachThreshold(labels: labels, scores: scores) { t, f, _ in
             tp = t; fp = f
             let recall = Double(tp) / Double(positives)
             let precision = Double(tp) / Double(tp + fp)
@@ -38,24 +38,17 @@ public enum Metrics {
     public static func bestF1(labels: [Int], scores: [Double]) -> (f1: Double, threshold: Double) {
         let positives = labels.reduce(0) { $0 + ($1 == 1 ? 1 : 0) }
         guard positives > 0 else { return (0, .nan) }
-        let order = (0..<scores.count).sorted { scores[$0] > scores[$1] }
         var best = 0.0, bestT = Double.nan
-        var i = 0, tp = 0, fp = 0
-        while i < order.count {
-            let s = scores[order[i]]
-            while i < order.count && scores[order[i]] == s {
-                if labels[order[i]] == 1 { tp += 1 } else { fp += 1 }
-                i += 1
-            }
+        forEachThreshold(labels: labels, scores: scores) { tp, fp, s in
             let f1 = 2.0 * Double(tp) / Double(tp + fp + positives)
             if f1 > best { best = f1; bestT = s }
         }
         return (best, bestT)
     }
 
-    /// Calls `body(tp, fp)` for each distinct score, from highest to lowest, with the counts of
-    /// rows scoring at or above it.
-    static func forEachThreshold(labels: [Int], scores: [Double], _ body: (Int, Int) -> Void) {
+    /// Calls `body(tp, fp, score)` for each distinct score, from highest to lowest, with the counts
+    /// of rows scoring at or above it.
+    static func forEachThreshold(labels: [Int], scores: [Double], _ body: (Int, Int, Double) -> Void) {
         let order = (0..<scores.count).sorted { scores[$0] > scores[$1] }
         var i = 0, tp = 0, fp = 0
         while i < order.count {
@@ -64,7 +57,7 @@ public enum Metrics {
                 if labels[order[i]] == 1 { tp += 1 } else { fp += 1 }
                 i += 1
             }
-            body(tp, fp)
+            body(tp, fp, s)
         }
     }
 
