@@ -44,6 +44,7 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         if let i = train.values.firstIndex(where: { $0.isInfinite || (imputation == .none && $0.isNaN) }) {
             throw nonFiniteError(train.values[i], row: i / train.cols, column: i % train.cols, what: "training data")
         }
+        if imputation == .none && scaling == .none { return .identity }
         let d = train.cols
         var fill = [Double]()
         var observedColumns: [[Double]] = []
