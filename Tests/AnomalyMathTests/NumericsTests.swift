@@ -72,3 +72,15 @@ import Testing
         #expect(hits.allSatisfy { $0 == 1 })
     }
 }
+
+@Suite struct SelectionTests {
+    @Test(arguments: [0.0, 0.1, 0.5, 0.9, 0.95, 1.0])
+    func quantileBySelectionEqualsSortedQuantile(q: Double) {
+        var rng = SeededGenerator(seed: 9)
+        for n in [1, 2, 3, 10, 101, 1000] {
+            // Many ties, as in real score vectors.
+            let x = (0..<n).map { _ in Double(rng.nextInt(below: 20)) + (rng.nextUniform() < 0.5 ? 0 : rng.nextUniform()) }
+            #expect(Statistics.quantileBySelection(x, q) == Statistics.quantile(x, q))
+        }
+    }
+}

@@ -19,7 +19,7 @@ public struct ContaminationThreshold: Sendable, Equatable, Codable {
         try Self.contaminationSpec.validate(.double(contamination))
         guard !trainingScores.isEmpty else { throw AnomalyError.shape("no training scores to set a threshold from") }
         self.contamination = contamination
-        self.value = Statistics.quantile(trainingScores, 1 - contamination)
+        self.value = Statistics.quantileBySelection(trainingScores, 1 - contamination)
     }
 
     public init(contamination: Double, value: Double) {
