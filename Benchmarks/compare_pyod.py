@@ -65,6 +65,8 @@ def main():
     ap.add_argument("--timeout", type=float, default=600)
     ap.add_argument("--skip-pyod", default="", help="detector:dataset pairs to skip on the PyOD side")
     ap.add_argument("--out", default=os.path.join(HERE, "out"))
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the other detectors' rows of an earlier results.json in --out and redo only these")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     workdir = os.path.join(args.out, "split")
@@ -76,6 +78,9 @@ def main():
     dets = args.detectors.split(",")
     results_path = os.path.join(args.out, "results.json")
     results = []
+    if args.merge and os.path.exists(results_path):
+        with open(results_path) as fh:
+            results = [r for r in json.load(fh) if r["detector"] not in dets]
     for f in files:
         name = f[:-4]
         shape, y_test = split(os.path.join(args.datasets, f), args.seed, workdir)
@@ -117,7 +122,8 @@ def main():
             results.append(row)
             with open(results_path, "w") as fh:
                 json.dump(results, fh, indent=1)
-    write_report(results, dets, args)
+    present = {r["detector"] for r in results}
+    write_report(results, [d for d in DETECTORS if d in present] + sorted(present - set(DETECTORS)), args)
 
 
 def write_report(results, dets, args):
