@@ -60,6 +60,8 @@ public struct HBOS: Detector {
                             let x = col.base + c &* n
                             var lo = x[0], hi = x[0]
                             for r in 1..<n { lo = min(lo, x[r]); hi = max(hi, x[r]) }
+                            lo = DecimalRecovery.double(Float(lo))
+                            hi = DecimalRecovery.double(Float(hi))
                             if lo == hi { lo -= 0.5; hi += 0.5 }
                             // numpy.linspace(lo, hi, b + 1).
                             let step = (hi - lo) / Double(b)
@@ -69,13 +71,21 @@ public struct HBOS: Detector {
                             // numpy.histogram's uniform-bin assignment, with its edge corrections.
                             for i in 0..<b { counts[i] = 0 }
                             let span = hi - lo
-                            for r in 0..<n {
-                                let v = x[r]
+                            func bin(_ v: Double) -> Int {
                                 var k = Int((v - lo) / span * Double(b))
                                 if k >= b { k = b - 1 }
                                 if k < 0 { k = 0 }
-                                if v < edge[k] { k -= 1 }
+                                if v < edge[k] && k > 0 { k -= 1 }
                                 if k < b - 1 && v >= edge[k + 1] { k += 1 }
+                                return k
+                            }
+                            for r in 0..<n {
+                                let v = x[r]
+                                var k = bin(v)
+                                // A value within Float rounding of an edge: decide with the decimal it came from.
+                                if DecimalRecovery.isNear(v, edge[k]) || DecimalRecovery.isNear(v, edge[k + 1]) {
+                                    k = bin(DecimalRecovery.double(Float(v)))
+                                }
                                 counts[k] += 1
                             }
                             for i in 0..<b {
@@ -133,14 +143,23 @@ public struct FittedHBOS: FittedDetector {
                                 for r in range {
                                     var total = 0.0
                                     for c in 0..<d {
-                                        let x = Double(v[r &* d &+ c])
+                                        var x = Double(v[r &* d &+ c])
                                         let edge = e.base + c &* (b &+ 1)
                                         let score = l.base + c &* b
                                         // numpy.digitize(right=True): i with edge[i-1] < x ≤ edge[i].
-                                        var lo = 0, hi = b &+ 1
-                                        while lo < hi {
-                                            let mid = (lo &+ hi) >> 1
-                                            if edge[mid] < x { lo = mid &+ 1 } else { hi = mid }
+                                        func digitize(_ x: Double) -> Int {
+                                            var lo = 0, hi = b &+ 1
+                                            while lo < hi {
+                                                let mid = (lo &+ hi) >> 1
+                                                if edge[mid] < x { lo = mid &+ 1 } else { hi = mid }
+                                            }
+                                            return lo
+                                        }
+                                        var lo = digitize(x)
+                                        // Within Float rounding of an edge: decide with the decimal it came from.
+                                        if (lo > 0 && DecimalRecovery.isNear(x, edge[lo &- 1])) || (lo <= b && DecimalRecovery.isNear(x, edge[lo])) {
+                                            x = DecimalRecovery.double(v[r &* d &+ c])
+                                            lo = digitize(x)
                                         }
                                         let s: Double
                                         if lo == 0 {

@@ -1,0 +1,22 @@
+/// Recovers the `Double` a `Float` most likely came from.
+///
+/// AnomalyKit stores data as `Float`, which rounds decimal inputs: 0.3 becomes 0.300000011920929.
+/// Comparisons against boundaries computed in `Double` (histogram bin edges, say) can then fall on
+/// the other side than they do on the float64 original, and a detector no longer matches PyOD.
+/// Data written as decimals is recovered exactly by the shortest decimal that round-trips the
+/// `Float` ("0.3"), so boundary decisions that hinge on the rounding use that value instead.
+public enum DecimalRecovery {
+    /// The shortest round-tripping decimal of `v`, as a `Double`. - Complexity: O(1), ~100 ns
+    @inlinable
+    public static func double(_ v: Float) -> Double {
+        guard v.isFinite else { return Double(v) }
+        return Double(v.description) ?? Double(v)
+    }
+
+    /// True when `x` (a `Float` widened to `Double`) lies within one `Float` ulp of `boundary`,
+    /// where `Float` rounding may have moved it across. - Complexity: O(1)
+    @inlinable
+    public static func isNear(_ x: Double, _ boundary: Double) -> Bool {
+        abs(x - boundary) <= Double(Float(x).ulp)
+    }
+}
