@@ -19,4 +19,24 @@ public enum DecimalRecovery {
     public static func isNear(_ x: Double, _ boundary: Double) -> Bool {
         abs(x - boundary) <= Double(Float(x).ulp)
     }
+
+    /// A memo of recovered values: data near boundaries repeats the same few values, and the
+    /// decimal round trip costs far more than a lookup. A direct-mapped table of 4,096 entries
+    /// keyed by the `Float`'s bits (no hashing); one per thread.
+    public struct Memo {
+        private static let size = 4096
+        private var keys = [UInt32](repeating: UInt32.max, count: Memo.size)
+        private var values = [Double](repeating: 0, count: Memo.size)
+        public init() {}
+        /// `DecimalRecovery.double(v)`, memoised. - Complexity: O(1)
+        public mutating func double(_ v: Float) -> Double {
+            let bits = v.bitPattern
+            let slot = Int(truncatingIfNeeded: (bits &* 2_654_435_761) >> 20) & (Memo.size - 1)
+            if keys[slot] == bits { return values[slot] }
+            let d = DecimalRecovery.double(v)
+            keys[slot] = bits
+            values[slot] = d
+            return d
+        }
+    }
 }

@@ -1,5 +1,33 @@
 /// Descriptive statistics, accumulated in `Double`.
 public enum Statistics {
+    /// The mean of `Double`s: a non-generic fast path (the generic versions below go through
+    /// protocol witnesses per element when not specialised across modules). - Complexity: O(n)
+    public static func mean(_ x: [Double]) -> Double {
+        guard !x.isEmpty else { return 0 }
+        return x.withUnsafeBufferPointer { p in
+            var s = 0.0
+            for v in p { s += v }
+            return s / Double(p.count)
+        }
+    }
+
+    /// The variance of `Double`s (`ddof` as in numpy), two-pass fast path. - Complexity: O(n)
+    public static func variance(_ x: [Double], ddof: Int = 0) -> Double {
+        let n = x.count
+        guard n - ddof > 0 else { return .nan }
+        let m = mean(x)
+        return x.withUnsafeBufferPointer { p in
+            var s = 0.0
+            for v in p { let d = v - m; s += d * d }
+            return s / Double(n - ddof)
+        }
+    }
+
+    /// The standard deviation of `Double`s (`ddof` as in numpy). - Complexity: O(n)
+    public static func standardDeviation(_ x: [Double], ddof: Int = 0) -> Double {
+        variance(x, ddof: ddof).squareRoot()
+    }
+
     /// The arithmetic mean (0 for an empty input). - Complexity: O(n)
     public static func mean<C: Collection>(_ x: C) -> Double where C.Element: BinaryFloatingPoint {
         guard !x.isEmpty else { return 0 }

@@ -79,12 +79,13 @@ public struct HBOS: Detector {
                                 if k < b - 1 && v >= edge[k + 1] { k += 1 }
                                 return k
                             }
+                            var memo = DecimalRecovery.Memo()
                             for r in 0..<n {
                                 let v = x[r]
                                 var k = bin(v)
                                 // A value within Float rounding of an edge: decide with the decimal it came from.
                                 if DecimalRecovery.isNear(v, edge[k]) || DecimalRecovery.isNear(v, edge[k + 1]) {
-                                    k = bin(DecimalRecovery.double(Float(v)))
+                                    k = bin(memo.double(Float(v)))
                                 }
                                 counts[k] += 1
                             }
@@ -140,6 +141,7 @@ public struct FittedHBOS: FittedDetector {
                             let v = SharedBuffer(vb), e = SharedBuffer(eb), l = SharedBuffer(lb), m = SharedBuffer(mb)
                             let o = SharedMutableBuffer(ob)
                             parallelFor(data.rows, minimumChunk: 256) { range in
+                                var memo = DecimalRecovery.Memo()
                                 for r in range {
                                     var total = 0.0
                                     for c in 0..<d {
@@ -158,7 +160,7 @@ public struct FittedHBOS: FittedDetector {
                                         var lo = digitize(x)
                                         // Within Float rounding of an edge: decide with the decimal it came from.
                                         if (lo > 0 && DecimalRecovery.isNear(x, edge[lo &- 1])) || (lo <= b && DecimalRecovery.isNear(x, edge[lo])) {
-                                            x = DecimalRecovery.double(v[r &* d &+ c])
+                                            x = memo.double(v[r &* d &+ c])
                                             lo = digitize(x)
                                         }
                                         let s: Double
