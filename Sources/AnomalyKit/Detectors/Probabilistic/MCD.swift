@@ -293,6 +293,18 @@ enum FastMCD {
     /// The raw MCD estimate (sklearn's `fast_mcd`).
     static func estimate(_ x: [Double], n: Int, d: Int, h: Int, rng: inout LegacyRandomState) throws -> Estimate {
         if d == 1 { return univariate(x, n: n, h: h) }
+        if h >= n {
+            // The support must hold every row (e.g. features ≥ rows, where (n + d + 1)/2 ≥ n): each
+            // concentration step returns all rows, so FastMCD's random trials all end at the
+            // classical estimate. Compute it once instead of running them (O(n·d² + d³)).
+            let (location, covariance) = meanAndCovariance(x, n: n, d: d)
+            let precision: [Double]
+            if let p = try? ProbabilisticSupport.inverseSymmetric(covariance, n: d) { precision = p }
+            else { precision = try ProbabilisticSupport.pseudoInverseSymmetric(covariance, n: d) }
+            return Estimate(location: location, covariance: covariance,
+                            logDet: ProbabilisticSupport.logDeterminant(covariance, n: d),
+                            support: Array(0..<n), dist: mahalanobis(x, n: n, d: d, location: location, precision: precision))
+        }
         if n > 500 {
             let subsets = n / 300
             let perSubset = n / subsets
