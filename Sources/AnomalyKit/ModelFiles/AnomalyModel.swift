@@ -38,7 +38,8 @@ public struct AnomalyModel: Sendable {
                            imputation: Preprocessor.Imputation = .none, scaling: Preprocessor.Scaling = .none) throws -> AnomalyModel {
         try ContaminationThreshold.contaminationSpec.validate(.double(contamination))
         let pre = try Preprocessor.fit(data.x, imputation: imputation, scaling: scaling)
-        let x = try pre.transform(data.x)
+        // Every detector checks finiteness itself; the identity transform would only scan again.
+        let x = pre.isIdentity ? data.x : try pre.transform(data.x)
         let fitted = try detector.fit(x)
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
         return AnomalyModel(detector: fitted, preprocessor: pre, schema: data.schema, featureNames: data.featureNames,
@@ -50,7 +51,7 @@ public struct AnomalyModel: Sendable {
         guard x.cols == featureCount else {
             throw AnomalyError.shape("data has \(x.cols) feature columns, the model was trained on \(featureCount)")
         }
-        return try detector.scores(preprocessor.transform(x))
+        return try detector.scores(preprocessor.isIdentity ? x : preprocessor.transform(x))
     }
 
     /// 1 = anomaly, 0 = normal, by the contamination threshold.

@@ -422,16 +422,18 @@ enum KMeansInit {
         }
         let tol = 1e-4 * meanVariance / Double(d)
         var labels = [Int](repeating: 0, count: n)
-        for _ in 0..<300 {
-            for i in 0..<n {
-                var best = 0, bestD = Double.infinity
-                for c in 0..<k {
-                    var s = 0.0
-                    for t in 0..<d { let v = x[i * d + t] - centres[c * d + t]; s += v * v }
-                    if s < bestD { bestD = s; best = c }
-                }
-                labels[i] = best
+        /// The index of the centre closest to row `i` (first on ties).
+        func nearestCentre(_ i: Int) -> Int {
+            var best = 0, bestD = Double.infinity
+            for c in 0..<k {
+                var s = 0.0
+                for t in 0..<d { let v = x[i * d + t] - centres[c * d + t]; s += v * v }
+                if s < bestD { bestD = s; best = c }
             }
+            return best
+        }
+        for _ in 0..<300 {
+            for i in 0..<n { labels[i] = nearestCentre(i) }
             var sums = [Double](repeating: 0, count: k * d), counts = [Int](repeating: 0, count: k)
             for i in 0..<n { counts[labels[i]] += 1; for t in 0..<d { sums[labels[i] * d + t] += x[i * d + t] } }
             var shift = 0.0
@@ -445,15 +447,7 @@ enum KMeansInit {
             if shift <= tol { break }
         }
         // Final assignment to the last centres.
-        for i in 0..<n {
-            var best = 0, bestD = Double.infinity
-            for c in 0..<k {
-                var s = 0.0
-                for t in 0..<d { let v = x[i * d + t] - centres[c * d + t]; s += v * v }
-                if s < bestD { bestD = s; best = c }
-            }
-            labels[i] = best
-        }
+        for i in 0..<n { labels[i] = nearestCentre(i) }
         return labels
     }
 }
