@@ -69,3 +69,18 @@ public func choleskyLower(_ a: [Double], n: Int) throws -> [Double] {
     for i in 0..<n { for j in (i + 1)..<max(i + 1, n) where j < n { work[i * n + j] = 0 } }
     return work
 }
+
+/// Inverse of a non-singular lower-triangular row-major matrix `L` (`n × n`), by a BLAS
+/// triangular solve `L·Y = I`. The result is lower triangular. - Complexity: O(n³) in BLAS.
+public func lowerTriangularInverse(_ l: [Double], n: Int) -> [Double] {
+    if n == 0 { return [] }
+    var y = [Double](repeating: 0, count: n * n)
+    for i in 0..<n { y[i * n + i] = 1 }
+    l.withUnsafeBufferPointer { lb in
+        y.withUnsafeMutableBufferPointer { yb in
+            cblas_dtrsm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, Int32(n), Int32(n), 1,
+                        lb.baseAddress!, Int32(n), yb.baseAddress!, Int32(n))
+        }
+    }
+    return y
+}

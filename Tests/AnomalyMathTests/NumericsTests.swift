@@ -53,6 +53,18 @@ import Testing
         #expect(throws: NumericError.notPositiveDefinite) { try choleskyLower([1, 2, 2, 1], n: 2) }
     }
 
+    @Test func lowerTriangularInverseIsAnInverse() {
+        // L = [[2, 0, 0], [1, 3, 0], [-1, 2, 4]]; L·L⁻¹ must be the identity and L⁻¹ lower triangular.
+        let l: [Double] = [2, 0, 0, 1, 3, 0, -1, 2, 4]
+        let inv = lowerTriangularInverse(l, n: 3)
+        #expect(inv[1] == 0 && inv[2] == 0 && inv[5] == 0)
+        for i in 0..<3 { for j in 0..<3 {
+            let p = (0..<3).reduce(0.0) { $0 + l[i * 3 + $1] * inv[$1 * 3 + j] }
+            #expect(abs(p - (i == j ? 1 : 0)) < 1e-14)
+        } }
+        #expect(inv[0] == 0.5 && abs(inv[3] + 1.0 / 6) < 1e-15)
+    }
+
     @Test func seededGeneratorIsReproducible() {
         var a = SeededGenerator(seed: 42), b = SeededGenerator(seed: 42), c = SeededGenerator(seed: 43)
         let xa = (0..<5).map { _ in a.next() }

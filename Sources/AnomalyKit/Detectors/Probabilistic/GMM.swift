@@ -231,17 +231,9 @@ struct Mixture: Sendable {
                 throw AnomalyError(.numeric, "GMM fitting failed: component \(c) has an ill-defined empirical covariance "
                                    + "(singleton or collapsed samples); decrease n_components or increase reg_covar")
             }
-            // P = (L⁻¹)ᵀ: solve L·Y = I column by column (forward substitution), store Yᵀ.
-            for col in 0..<d {
-                var y = [Double](repeating: 0, count: d)
-                for i in 0..<d {
-                    var s = i == col ? 1.0 : 0.0
-                    for t in 0..<i { s -= l[i * d + t] * y[t] }
-                    y[i] = s / l[i * d + i]
-                }
-                // y is column `col` of L⁻¹, i.e. row `col` of P.
-                for i in 0..<d { precisionCholesky[c * d * d + col * d + i] = y[i] }
-            }
+            // P = (L⁻¹)ᵀ, as sklearn's solve_triangular(L, I).T.
+            let inverse = lowerTriangularInverse(l, n: d)
+            for i in 0..<d { for j in 0...i { precisionCholesky[c * d * d + j * d + i] = inverse[i * d + j] } }
         }
         let weights = nk.map { $0 / Double(n) }
         return Mixture(k: k, d: d, weights: weights, means: means, precisionCholesky: precisionCholesky)
