@@ -10,7 +10,13 @@ public struct Matrix: Sendable, Equatable {
     /// Number of columns (features).
     public let cols: Int
     /// Row-major elements: element (r, c) is at `r * cols + c`.
-    public var values: [Float]
+    public var values: [Float] { didSet { doubleSource = nil } }
+    /// The same elements in double precision, kept only when the matrix was built from doubles
+    /// that `Float` cannot all hold exactly (e.g. a float64 `.npy` of standardised data).
+    /// Detectors that compute in `Double` (HBOS, GMM, MCD) read it so they see the data exactly as
+    /// a float64 library does — bin edges and ties decided on the true values, not on their
+    /// float32 roundings. Any change to `values` drops it; `rows(at:)` and `vstack` carry it.
+    public private(set) var doubleSource: [Double]?
 
     /// A matrix filled with `value`.
     public init(rows: Int, cols: Int, repeating value: Float = 0) {
@@ -30,6 +36,26 @@ public struct Matrix: Sendable, Equatable {
     }
 
     /// A matrix from an array of equally long rows.
+    /// A matrix of `doubles` rounded to `Float`, keeping the doubles as `doubleSource` when the
+    /// rounding changed any of them. - Complexity: O(rows·cols)
+    public init(rows: Int, cols: Int, doubles: [Double]) {
+        precondition(rows >= 0 && cols >= 0 && doubles.count == rows * cols,
+                     "Matrix(rows: \(rows), cols: \(cols)) needs \(rows * cols) values, got \(doubles.count)")
+        self.rows = rows
+        self.cols = cols
+        var exact = true
+        self.values = doubles.map { v in
+            let f = Float(v)
+            if Double(f) != v && !v.isNaN { exact = false }
+            return f
+        }
+        self.doubleSource = exact ? nil : doubles
+    }
+
+    public static func == (a: Matrix, b: Matrix) -> Bool {
+        a.rows == b.rows && a.cols == b.cols && a.values == b.values
+    }
+
     public init(_ rowArrays: [[Float]]) {
         let c = rowArrays.first?.count ?? 0
         precondition(rowArrays.allSatisfy { $0.count == c }, "All rows must have the same length")
@@ -65,6 +91,10 @@ public struct Matrix: Sendable, Equatable {
     /// One column as `Double` values. - Complexity: O(rows)
     public func columnDouble(_ c: Int) -> [Double] {
         var out = [Double](repeating: 0, count: rows)
+        if let exact = doubleSource {
+            for r in 0..<rows { out[r] = exact[r &* cols &+ c] }
+            return out
+        }
         values.withUnsafeBufferPointer { v in
             for r in 0..<rows { out[r] = Double(v[r &* cols &+ c]) }
         }
@@ -80,7 +110,14 @@ public struct Matrix: Sendable, Equatable {
                 out.append(contentsOf: v[(r * cols)..<((r + 1) * cols)])
             }
         }
-        return Matrix(rows: indices.count, cols: cols, values: out)
+        var selected = Matrix(rows: indices.count, cols: cols, values: out)
+        if let exact = doubleSource {
+            var d = [Double]()
+            d.reserveCapacity(indices.count * cols)
+            for r in indices { d.append(contentsOf: exact[(r * cols)..<((r + 1) * cols)]) }
+            selected.doubleSource = d
+        }
+        return selected
     }
 
     /// The columns at `indices`, in that order. - Complexity: O(rows × indices.count)
@@ -108,8 +145,8 @@ public struct Matrix: Sendable, Equatable {
         return Matrix(rows: cols, cols: rows, values: out)
     }
 
-    /// Row-major elements as `Double`.
-    public var doubleValues: [Double] { values.map(Double.init) }
+    /// Row-major elements as `Double` (`doubleSource` when there is one).
+    public var doubleValues: [Double] { doubleSource ?? values.map(Double.init) }
 
     /// The index of the first element that is NaN or infinite, as (row, col), or nil.
     public func firstNonFinite() -> (row: Int, col: Int)? {
@@ -121,8 +158,11 @@ public struct Matrix: Sendable, Equatable {
     public static func vstack(_ parts: [Matrix]) -> Matrix {
         guard let first = parts.first else { return Matrix(rows: 0, cols: 0) }
         precondition(parts.allSatisfy { $0.cols == first.cols }, "vstack needs equal column counts")
-        return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: first.cols,
-                      values: parts.flatMap { $0.values })
+        let rows = parts.reduce(0) { $0 + $1.rows }
+        if parts.contains(where: { $0.doubleSource != nil }) {
+            return Matrix(rows: rows, cols: first.cols, doubles: parts.flatMap { $0.doubleValues })
+        }
+        return Matrix(rows: rows, cols: first.cols, values: parts.flatMap { $0.values })
     }
 }
 

@@ -33,3 +33,27 @@ import Testing
         #expect(a.firstNonFinite()! == (2, 1))
     }
 }
+
+@Suite struct MatrixDoubleSourceTests {
+    @Test func keepsDoublesOnlyWhenFloatRoundsThem() {
+        #expect(Matrix(rows: 1, cols: 2, doubles: [1.5, -2]).doubleSource == nil)
+        let m = Matrix(rows: 2, cols: 2, doubles: [0.1, 2, 3, 0.7])
+        #expect(m.doubleSource == [0.1, 2, 3, 0.7])
+        #expect(m.values == [Float(0.1), 2, 3, Float(0.7)])
+        #expect(m.doubleValues == [0.1, 2, 3, 0.7])
+        #expect(m.columnDouble(1) == [2, 0.7])
+    }
+
+    @Test func rowSelectionAndStackingCarryIt() {
+        let m = Matrix(rows: 3, cols: 1, doubles: [0.1, 0.2, 0.3])
+        #expect(m.rows(at: [2, 0]).doubleSource == [0.3, 0.1])
+        #expect(Matrix.vstack([m, Matrix(rows: 1, cols: 1, values: [4])]).doubleSource == [0.1, 0.2, 0.3, 4])
+    }
+
+    @Test func anyChangeToTheFloatsDropsIt() {
+        var m = Matrix(rows: 1, cols: 2, doubles: [0.1, 0.2])
+        m[0, 1] = 5
+        #expect(m.doubleSource == nil)
+        #expect(m.doubleValues == [Double(Float(0.1)), 5])
+    }
+}

@@ -226,14 +226,14 @@ private struct Decoder {
             return 1
         }
         let d = widths.reduce(0, +)
-        var values = [Float](repeating: 0, count: rows * d)
+        var values = [Double](repeating: 0, count: rows * d)
         values.withUnsafeMutableBufferPointer { out in
             var offset = 0
             for (j, r) in results.enumerated() {
                 switch r.storage {
                 case .numbers(let xs):
                     xs.withUnsafeBufferPointer { x in
-                        for row in 0..<rows { out[row &* d &+ offset] = Float(x[row]) }
+                        for row in 0..<rows { out[row &* d &+ offset] = x[row] }
                     }
                 case .codes(let codes):
                     codes.withUnsafeBufferPointer { k in
@@ -243,7 +243,7 @@ private struct Decoder {
                 offset += widths[j]
             }
         }
-        return Dataset(x: Matrix(rows: rows, cols: d, values: values), labels: labels,
+        return Dataset(x: Matrix(rows: rows, cols: d, doubles: values), labels: labels,
                        featureNames: outSchema.featureNames, schema: outSchema)
     }
 }

@@ -75,7 +75,13 @@ public struct NumPyArray: Sendable {
     public func floats() -> [Float] { convert(Float.self) }
 
     /// The array as a matrix of `Float`: 2-D as is, 1-D as a column vector. - Complexity: O(count)
-    public func matrix() -> Matrix { Matrix(rows: rows, cols: cols, values: floats()) }
+    /// float64 and wide-integer arrays keep their exact values as `doubleSource` when `Float` rounds any.
+    public func matrix() -> Matrix {
+        switch dtype {
+        case .float64, .int32, .int64, .uint32, .uint64: Matrix(rows: rows, cols: cols, doubles: doubles())
+        default: Matrix(rows: rows, cols: cols, values: floats())
+        }
+    }
 
     private func convert<T: BinaryFloatingPoint>(_: T.Type) -> [T] {
         let n = count

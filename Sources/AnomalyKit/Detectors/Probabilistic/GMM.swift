@@ -328,15 +328,15 @@ public struct FittedGMM: FittedDetector {
         let block = 2048
         let blocks = (n + block - 1) / block
         let mixture = self.mixture
-        data.values.withUnsafeBufferPointer { vb in
+        let x = data.doubleValues
+        x.withUnsafeBufferPointer { vb in
             out.withUnsafeMutableBufferPointer { ob in
                 let v = SharedBuffer(vb), o = SharedMutableBuffer(ob)
                 BLAS.withSingleThread {
                     parallelFor(blocks) { range in
                         for b in range {
                             let start = b * block, m = min(block, n - start)
-                            var x = [Double](repeating: 0, count: m * d)
-                            for i in 0..<(m * d) { x[i] = Double(v[start * d + i]) }
+                            let x = Array(UnsafeBufferPointer(start: v.base + start * d, count: m * d))
                             let l = mixture.logLikelihoods(x, n: m)
                             for i in 0..<m { o[start + i] = -l[i] }
                         }

@@ -47,6 +47,9 @@ public struct HBOS: Detector {
         try validateForFitting(data, minimumRows: 1)
         let n = data.rows, d = data.cols, b = bins
         let columns = ProbabilisticSupport.columnMajorDoubles(data)
+        // With the exact float64 source there is nothing to recover; otherwise values within Float
+        // rounding of an edge are decided on the short decimal they most likely came from.
+        let exact = data.doubleSource != nil
         var edges = [Double](repeating: 0, count: d * (b + 1))
         var logDensity = [Double](repeating: 0, count: d * b)
         let alpha = self.alpha
@@ -60,8 +63,10 @@ public struct HBOS: Detector {
                             let x = col.base + c &* n
                             var lo = x[0], hi = x[0]
                             for r in 1..<n { lo = min(lo, x[r]); hi = max(hi, x[r]) }
-                            lo = DecimalRecovery.double(Float(lo))
-                            hi = DecimalRecovery.double(Float(hi))
+                            if !exact {
+                                lo = DecimalRecovery.double(Float(lo))
+                                hi = DecimalRecovery.double(Float(hi))
+                            }
                             if lo == hi { lo -= 0.5; hi += 0.5 }
                             // numpy.linspace(lo, hi, b + 1).
                             let step = (hi - lo) / Double(b)
@@ -84,7 +89,7 @@ public struct HBOS: Detector {
                                 let v = x[r]
                                 var k = bin(v)
                                 // A value within Float rounding of an edge: decide with the decimal it came from.
-                                if DecimalRecovery.isNear(v, edge[k]) || DecimalRecovery.isNear(v, edge[k + 1]) {
+                                if !exact && (DecimalRecovery.isNear(v, edge[k]) || DecimalRecovery.isNear(v, edge[k + 1])) {
                                     k = bin(memo.double(Float(v)))
                                 }
                                 counts[k] += 1
@@ -133,19 +138,22 @@ public struct FittedHBOS: FittedDetector {
         var lowest = [Double](repeating: 0, count: d)
         for c in 0..<d { lowest[c] = logDensity[(c * b)..<((c + 1) * b)].min() ?? 0 }
         var out = [Double](repeating: 0, count: data.rows)
+        let exact = data.doubleSource ?? []
+        let hasExact = data.doubleSource != nil
         data.values.withUnsafeBufferPointer { vb in
+          exact.withUnsafeBufferPointer { xb in
             edges.withUnsafeBufferPointer { eb in
                 logDensity.withUnsafeBufferPointer { lb in
                     lowest.withUnsafeBufferPointer { mb in
                         out.withUnsafeMutableBufferPointer { ob in
                             let v = SharedBuffer(vb), e = SharedBuffer(eb), l = SharedBuffer(lb), m = SharedBuffer(mb)
-                            let o = SharedMutableBuffer(ob)
+                            let o = SharedMutableBuffer(ob), exactValues = SharedBuffer(xb)
                             parallelFor(data.rows, minimumChunk: 256) { range in
                                 var memo = DecimalRecovery.Memo()
                                 for r in range {
                                     var total = 0.0
                                     for c in 0..<d {
-                                        var x = Double(v[r &* d &+ c])
+                                        var x = hasExact ? exactValues[r &* d &+ c] : Double(v[r &* d &+ c])
                                         let edge = e.base + c &* (b &+ 1)
                                         let score = l.base + c &* b
                                         // numpy.digitize(right=True): i with edge[i-1] < x ≤ edge[i].
@@ -159,7 +167,7 @@ public struct FittedHBOS: FittedDetector {
                                         }
                                         var lo = digitize(x)
                                         // Within Float rounding of an edge: decide with the decimal it came from.
-                                        if (lo > 0 && DecimalRecovery.isNear(x, edge[lo &- 1])) || (lo <= b && DecimalRecovery.isNear(x, edge[lo])) {
+                                        if !hasExact && ((lo > 0 && DecimalRecovery.isNear(x, edge[lo &- 1])) || (lo <= b && DecimalRecovery.isNear(x, edge[lo]))) {
                                             x = memo.double(v[r &* d &+ c])
                                             lo = digitize(x)
                                         }
@@ -181,6 +189,7 @@ public struct FittedHBOS: FittedDetector {
                 }
             }
         }
+          }
         return out
     }
 

@@ -4,23 +4,29 @@ import Foundation
 /// Shared numerics of the probabilistic detectors: column access in `Double`, sorted columns and
 /// ECDF counts, chi-squared distribution functions, pseudo-inverses and log-determinants.
 enum ProbabilisticSupport {
-    /// Feature-major copy: column `c` is `out[c*n ..< (c+1)*n]`, as `Double`. - Complexity: O(n·d)
+    /// Feature-major copy: column `c` is `out[c*n ..< (c+1)*n]`, as `Double` (the matrix's exact
+    /// `doubleSource` when it has one). - Complexity: O(n·d)
     static func columnMajorDoubles(_ m: Matrix) -> [Double] {
         let n = m.rows, d = m.cols
         var out = [Double](repeating: 0, count: n * d)
-        m.values.withUnsafeBufferPointer { v in
+        func transpose<T>(_ v: UnsafeBufferPointer<T>, _ convert: (T) -> Double) {
             out.withUnsafeMutableBufferPointer { o in
                 for r in 0..<n {
                     let base = r &* d
-                    for c in 0..<d { o[c &* n &+ r] = Double(v[base &+ c]) }
+                    for c in 0..<d { o[c &* n &+ r] = convert(v[base &+ c]) }
                 }
             }
+        }
+        if let exact = m.doubleSource {
+            exact.withUnsafeBufferPointer { transpose($0) { $0 } }
+        } else {
+            m.values.withUnsafeBufferPointer { transpose($0) { Double($0) } }
         }
         return out
     }
 
-    /// Row-major `Double` copy of a matrix. - Complexity: O(n·d)
-    static func doubles(_ m: Matrix) -> [Double] { m.values.map(Double.init) }
+    /// Row-major `Double` copy of a matrix (its exact `doubleSource` when it has one). - Complexity: O(n·d)
+    static func doubles(_ m: Matrix) -> [Double] { m.doubleValues }
 
     /// Each column sorted ascending (feature-major, `d × n`), in parallel over features.
     /// - Complexity: O(n·d·log n)
