@@ -48,32 +48,38 @@ struct BruteForceReference: Sendable {
         return out
     }
 
-    /// Writes the `k` nearest reference rows of each query (ascending exact distance, ties by
-    /// index) at `q·k`. With `excludeSelf`, `queries` is `reference` and row `q` is skipped.
-    /// Parallel over query blocks; BLAS runs single-threaded inside.
+    /// Writes the `k` nearest reference rows of each query (ascending exact distance) at `q·k`.
+    /// With `excludeSelf`, `queries` is `reference` and each row's own entry is left out.
+    ///
+    /// Which of several equally distant rows are kept follows scikit-learn's brute-force search
+    /// (`ArgKmin`) exactly, because on discrete data (binary attributes, small integers) ties are
+    /// everywhere and LOF's score depends on which tied neighbours are chosen: candidates are
+    /// pushed in reference-row order into a fixed-size max-heap that only admits strictly smaller
+    /// distances (`ScikitNeighborHeap`), the heap is sorted with scikit-learn's quicksort, and for
+    /// training rows the heap holds k + 1 entries from which the row itself — or, when duplicates
+    /// crowded it out, the first entry — is removed. The `Float` GEMM pass only prunes: a candidate
+    /// whose approximate distance exceeds the heap's largest by more than the GEMM error bound is
+    /// certainly rejected; every other one is compared on its exact `Double` distance.
+    /// Parallel over query blocks; BLAS runs single-threaded inside. - Complexity: O(m·n·d) in BLAS
     func search(reference: Matrix, queries: Matrix, k: Int, excludeSelf: Bool,
                 indices: SharedMutableBuffer<Int32>, distances: SharedMutableBuffer<Double>) {
         let n = reference.rows
         let d = reference.cols
         let m = queries.rows
-        let available = excludeSelf ? n - 1 : n
-        let kc = min(available, k + Self.extraCandidates)
+        let heapSize = excludeSelf ? k + 1 : k
         let centeredQueries = excludeSelf ? centered : Self.center(queries, mean)
         let bq = Self.queryBlock
         let br = min(Self.referenceBlock, n)
         let blockCount = (m + bq - 1) / bq
+        // |Float GEMM value − exact| ≤ (d + 4)·ε·(‖q‖² + ‖r‖²) (twice the classical bound, to be safe).
+        let relativeError = 2 * Double(d + 4) * Double(Float.ulpOfOne)
         BLAS.withSingleThread {
             parallelFor(blockCount) { blocks in
                 let c = UnsafeMutablePointer<Float>.allocate(capacity: bq * br)
-                let candD = UnsafeMutablePointer<Float>.allocate(capacity: bq * kc)
-                let candI = UnsafeMutablePointer<Int32>.allocate(capacity: bq * kc)
-                let counts = UnsafeMutablePointer<Int>.allocate(capacity: bq)
-                let exactD = UnsafeMutablePointer<Double>.allocate(capacity: kc)
-                let exactI = UnsafeMutablePointer<Int32>.allocate(capacity: kc)
-                defer {
-                    c.deallocate(); candD.deallocate(); candI.deallocate(); counts.deallocate()
-                    exactD.deallocate(); exactI.deallocate()
-                }
+                let heapD = UnsafeMutablePointer<Double>.allocate(capacity: bq * heapSize)
+                let heapI = UnsafeMutablePointer<Int32>.allocate(capacity: bq * heapSize)
+                let queryNorms = UnsafeMutablePointer<Double>.allocate(capacity: bq)
+                defer { c.deallocate(); heapD.deallocate(); heapI.deallocate(); queryNorms.deallocate() }
                 centeredQueries.withUnsafeBufferPointer { cqb in
                 centered.withUnsafeBufferPointer { crb in
                 norms.withUnsafeBufferPointer { nb in
@@ -84,7 +90,15 @@ struct BruteForceReference: Sendable {
                     for block in blocks {
                         let q0 = block * bq
                         let rows = min(bq, m - q0)
-                        for r in 0..<rows { counts[r] = 0 }
+                        for r in 0..<rows {
+                            var s = 0.0
+                            for t in 0..<d { let v = Double(cq[(q0 &+ r) &* d &+ t]); s += v * v }
+                            queryNorms[r] = s
+                            for t in 0..<heapSize {
+                                heapD[r &* heapSize &+ t] = .infinity
+                                heapI[r &* heapSize &+ t] = -1
+                            }
+                        }
                         var r0 = 0
                         while r0 < n {
                             let cols = min(br, n - r0)
@@ -94,47 +108,40 @@ struct BruteForceReference: Sendable {
                                        beta: 0, c: c, ldc: cols)
                             for r in 0..<rows {
                                 let crow = c + r &* cols
-                                if excludeSelf {
-                                    let s = q0 &+ r &- r0
-                                    if s >= 0 && s < cols { crow[s] = .infinity }
-                                }
-                                var buf = SmallestK(values: candD + r &* kc, indices: candI + r &* kc, capacity: kc)
-                                buf.count = counts[r]
-                                var bound = buf.bound
+                                let qn = queryNorms[r]
+                                let qrow = rawQ + (q0 &+ r) &* d
+                                var heap = ScikitNeighborHeap(values: heapD + r &* heapSize,
+                                                              indices: heapI + r &* heapSize, size: heapSize)
+                                var largest = heap.largest
                                 let norm = nr + r0
                                 for j in 0..<cols {
-                                    // ‖q‖² is the same for the whole row: leave it out of the ranking.
-                                    let v = crow[j] + norm[j]
-                                    if v < bound {
-                                        buf.insert(v, Int32(truncatingIfNeeded: r0 &+ j))
-                                        bound = buf.bound
+                                    let rn = Double(norm[j])
+                                    let approximate = Double(crow[j]) + rn + qn
+                                    if approximate - relativeError * (qn + rn) > largest { continue }
+                                    let idx = r0 &+ j
+                                    let exact = exactSquaredDistance(qrow, rawR + idx &* d, d)
+                                    if exact < largest {
+                                        heap.push(exact, Int32(truncatingIfNeeded: idx))
+                                        largest = heap.largest
                                     }
                                 }
-                                counts[r] = buf.count
                             }
                             r0 += cols
                         }
-                        // Re-rank the candidates by exact distances from the raw rows.
                         for r in 0..<rows {
                             let qi = q0 &+ r
-                            let qrow = rawQ + qi &* d
-                            for t in 0..<kc {
-                                let idx = candI[r &* kc &+ t]
-                                let e = exactSquaredDistance(qrow, rawR + Int(idx) &* d, d)
-                                // insertion by (distance, index)
-                                var pos = t
-                                while pos > 0 && (exactD[pos &- 1] > e || (exactD[pos &- 1] == e && exactI[pos &- 1] > idx)) {
-                                    exactD[pos] = exactD[pos &- 1]
-                                    exactI[pos] = exactI[pos &- 1]
-                                    pos &-= 1
-                                }
-                                exactD[pos] = e
-                                exactI[pos] = idx
+                            let hd = heapD + r &* heapSize, hi = heapI + r &* heapSize
+                            ScikitNeighborHeap.sort(hd, hi, heapSize)
+                            var skip = 0
+                            if excludeSelf {
+                                skip = (0..<heapSize).first { hi[$0] == Int32(qi) } ?? 0
                             }
                             let out = qi &* k
-                            for j in 0..<k {
-                                distances[out &+ j] = exactD[j].squareRoot()
-                                indices[out &+ j] = exactI[j]
+                            var j = 0
+                            for t in 0..<heapSize where !(excludeSelf && t == skip) {
+                                distances[out &+ j] = max(hd[t], 0).squareRoot()
+                                indices[out &+ j] = hi[t]
+                                j &+= 1
                             }
                         }
                     }
@@ -145,5 +152,82 @@ struct BruteForceReference: Sendable {
                 }
             }
         }
+    }
+}
+
+/// A fixed-size max-heap of (squared distance, row) with scikit-learn's `heap_push` semantics:
+/// a value is admitted only when strictly smaller than the largest, which it replaces before
+/// sifting down. Together with candidates pushed in row order and `sort`, this reproduces exactly
+/// which of several tied rows scikit-learn's neighbour search keeps.
+struct ScikitNeighborHeap {
+    let values: UnsafeMutablePointer<Double>
+    let indices: UnsafeMutablePointer<Int32>
+    let size: Int
+
+    var largest: Double { values[0] }
+
+    /// - Complexity: O(log size)
+    mutating func push(_ value: Double, _ index: Int32) {
+        guard value < values[0] else { return }
+        var current = 0
+        while true {
+            let left = 2 &* current &+ 1, right = left &+ 1
+            var next: Int
+            if left >= size {
+                break
+            } else if right >= size {
+                guard values[left] > value else { break }
+                next = left
+            } else if values[left] >= values[right] {
+                guard value < values[left] else { break }
+                next = left
+            } else {
+                guard value < values[right] else { break }
+                next = right
+            }
+            values[current] = values[next]
+            indices[current] = indices[next]
+            current = next
+        }
+        values[current] = value
+        indices[current] = index
+    }
+
+    /// Sorts ascending with scikit-learn's `simultaneous_sort` (median-of-three quicksort, Lomuto
+    /// partition); its order among equal values decides which tied row comes first.
+    /// - Complexity: O(size log size) expected
+    static func sort(_ values: UnsafeMutablePointer<Double>, _ indices: UnsafeMutablePointer<Int32>, _ size: Int) {
+        func swapAt(_ a: Int, _ b: Int) {
+            let v = values[a]; values[a] = values[b]; values[b] = v
+            let i = indices[a]; indices[a] = indices[b]; indices[b] = i
+        }
+        if size <= 1 { return }
+        if size == 2 {
+            if values[0] > values[1] { swapAt(0, 1) }
+            return
+        }
+        if size == 3 {
+            if values[0] > values[1] { swapAt(0, 1) }
+            if values[1] > values[2] {
+                swapAt(1, 2)
+                if values[0] > values[1] { swapAt(0, 1) }
+            }
+            return
+        }
+        let middle = size / 2, last = size - 1
+        if values[0] > values[last] { swapAt(0, last) }
+        if values[last] > values[middle] {
+            swapAt(last, middle)
+            if values[0] > values[last] { swapAt(0, last) }
+        }
+        let pivot = values[last]
+        var store = 0
+        for i in 0..<last where values[i] < pivot {
+            swapAt(i, store)
+            store += 1
+        }
+        swapAt(store, last)
+        if store > 1 { sort(values, indices, store) }
+        if store + 2 < size { sort(values + store + 1, indices + store + 1, size - store - 1) }
     }
 }

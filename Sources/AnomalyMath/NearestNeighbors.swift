@@ -33,11 +33,12 @@ public struct Neighbors: Sendable, Equatable {
 /// - a k-d tree (low dimensions): built once in `init`, queried in parallel over query rows;
 /// - blocked brute force (high dimensions): squared distances `‖q‖² + ‖r‖² − 2·q·r` from one
 ///   `sgemm` per block of query × reference rows (on column-centred data, which shrinks the
-///   cancellation error), a per-row top-k, then the selected candidates' distances recomputed
-///   exactly in `Double` from the raw rows and re-sorted. Never materialises an n × m matrix.
+///   cancellation error) prune the candidates; those that may enter the top k are compared on
+///   their exact `Double` distance. Never materialises an n × m matrix.
 ///
 /// Ties between equal distances are broken deterministically (by scan order), so the same inputs
-/// always give the same neighbours, whatever the thread scheduling. The index is immutable and
+/// always give the same neighbours, whatever the thread scheduling; brute force keeps exactly the
+/// tied rows scikit-learn's brute-force search keeps (see `BruteForceReference.search`). The index is immutable and
 /// `Sendable`: build it once and query it from any thread.
 ///
 /// - Memory: O((n + m)·d + m·k + block²) per query call.
