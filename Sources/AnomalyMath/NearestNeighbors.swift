@@ -48,6 +48,9 @@ public struct NeighborIndex: Sendable {
         case automatic
         case kdTree
         case bruteForce
+        /// scikit-learn's k-d tree, rebuilt exactly (`ScikitKDTree`): the same tied neighbours
+        /// as scikit-learn, for small low-dimensional data.
+        case scikitKDTree
     }
 
     /// Dimensions up to which `.automatic` may use the k-d tree.
@@ -60,12 +63,19 @@ public struct NeighborIndex: Sendable {
     /// n is (measured on ADBench: http d=3 ≈ 1.5 µs, shuttle d=9 ≈ 7 µs, donors d=10 ≈ 20 µs,
     /// pendigits d=16 ≈ 11–25 µs; at d ≥ 21 the tree degenerates to scanning). So the tree wins
     /// once n exceeds about 1760 · 2^(d/3) rows (3.5 k at d=3, 18 k at d=10, 56 k at d=16).
+    ///
+    /// Below the crossover speed hardly matters, so the choice follows scikit-learn instead (its
+    /// k-d tree up to 15 features, brute force above), both rebuilt to keep the same tied
+    /// neighbours as scikit-learn — and so as PyOD.
     public static func preferredStrategy(rows: Int, cols: Int) -> Strategy {
         guard cols <= kdTreeMaximumDimension else { return .bruteForce }
         var crossover = 1760.0
         for _ in 0..<cols { crossover *= 1.2599 }  // 2^(1/3)
-        return Double(rows) >= crossover ? .kdTree : .bruteForce
+        if Double(rows) >= crossover { return .kdTree }
+        return cols <= scikitKDTreeMaximumDimension ? .scikitKDTree : .bruteForce
     }
+    /// scikit-learn's `algorithm="auto"` uses its k-d tree up to this many features.
+    public static let scikitKDTreeMaximumDimension = 15
 
     /// The reference rows.
     public let reference: Matrix
@@ -73,6 +83,7 @@ public struct NeighborIndex: Sendable {
     public let strategy: Strategy
     let tree: KDTree?
     let brute: BruteForceReference?
+    let scikitTree: ScikitKDTree?
 
     /// Builds an index over `reference`'s rows.
     ///
@@ -87,13 +98,9 @@ public struct NeighborIndex: Sendable {
             resolved = Self.preferredStrategy(rows: reference.rows, cols: reference.cols)
         }
         self.strategy = resolved
-        if resolved == .kdTree {
-            tree = KDTree(reference, leafSize: max(1, leafSize))
-            brute = nil
-        } else {
-            tree = nil
-            brute = BruteForceReference(reference)
-        }
+        tree = resolved == .kdTree ? KDTree(reference, leafSize: max(1, leafSize)) : nil
+        brute = resolved == .bruteForce ? BruteForceReference(reference) : nil
+        scikitTree = resolved == .scikitKDTree ? ScikitKDTree(reference, leafSize: max(1, leafSize)) : nil
     }
 
     /// Number of reference rows.
@@ -130,6 +137,8 @@ public struct NeighborIndex: Sendable {
                     let outD = SharedMutableBuffer(db)
                     if let tree {
                         tree.search(queries, k: k, excludeSelf: excludeSelf, indices: outI, distances: outD)
+                    } else if let scikitTree {
+                        scikitTree.search(queries, k: k, excludeSelf: excludeSelf, indices: outI, distances: outD)
                     } else if let brute {
                         brute.search(reference: reference, queries: queries, k: k, excludeSelf: excludeSelf,
                                      indices: outI, distances: outD)

@@ -1,4 +1,4 @@
-import AnomalyMath
+@testable import AnomalyMath
 import Testing
 
 /// Exact neighbours by sorting all distances (Double), ties by index; `excludeSelf` skips row q.
@@ -83,7 +83,7 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
         for k in [1, 6, 21] {
             let want = truncated(all, k: k)
             let wantSelf = truncated(allSelf, k: k)
-            for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce] {
+            for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce, .scikitKDTree] {
                 let index = NeighborIndex(reference: reference, strategy: strategy, leafSize: 16)
                 expectMatches(index.neighbors(of: queries, k: k), want, reference: reference, queries: queries,
                               excludeSelf: false, exactIndices: true)
@@ -105,7 +105,7 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
         for k in [1, 5, 30] {
             let want = truncated(all, k: k)
             let wantSelf = truncated(allSelf, k: k)
-            let variants: [(NeighborIndex.Strategy, Int)] = [(.kdTree, 1), (.kdTree, 8), (.kdTree, 40), (.bruteForce, 30)]
+            let variants: [(NeighborIndex.Strategy, Int)] = [(.kdTree, 1), (.kdTree, 8), (.kdTree, 40), (.bruteForce, 30), (.scikitKDTree, 1), (.scikitKDTree, 30)]
             for (strategy, leaf) in variants {
                 do {
                     let index = NeighborIndex(reference: reference, strategy: strategy, leafSize: leaf)
@@ -120,7 +120,7 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
 
     @Test func allRowsIdenticalAndTinyReferences() {
         let same = Matrix(rows: 50, cols: 3, repeating: 2)
-        for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce] {
+        for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce, .scikitKDTree] {
             let index = NeighborIndex(reference: same, strategy: strategy)
             let self5 = index.neighborsOfReferenceRows(k: 49)
             #expect(self5.distances.allSatisfy { $0 == 0 })
@@ -137,7 +137,7 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
     @Test func resultsAreDeterministicAndBatchIndependent() {
         let reference = gaussian(2000, 4, seed: 3)
         let queries = gaussian(600, 4, seed: 4)
-        for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce] {
+        for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce, .scikitKDTree] {
             let a = NeighborIndex(reference: reference, strategy: strategy).neighbors(of: queries, k: 7)
             let b = NeighborIndex(reference: reference, strategy: strategy).neighbors(of: queries, k: 7)
             #expect(a == b)
@@ -150,10 +150,11 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
 
     @Test func automaticStrategyFollowsTheDimension() {
         #expect(NeighborIndex(reference: gaussian(10_000, 3, seed: 1)).strategy == .kdTree)
-        #expect(NeighborIndex(reference: gaussian(100, 3, seed: 1)).strategy == .bruteForce)
+        #expect(NeighborIndex(reference: gaussian(100, 3, seed: 1)).strategy == .scikitKDTree)
         #expect(NeighborIndex(reference: gaussian(10, 60, seed: 1)).strategy == .bruteForce)
         #expect(NeighborIndex.preferredStrategy(rows: 400_000, cols: 10) == .kdTree)
-        #expect(NeighborIndex.preferredStrategy(rows: 13_000, cols: 10) == .bruteForce)
+        #expect(NeighborIndex.preferredStrategy(rows: 13_000, cols: 10) == .scikitKDTree)
+        #expect(NeighborIndex.preferredStrategy(rows: 13_000, cols: 16) == .bruteForce)
         #expect(NeighborIndex.preferredStrategy(rows: 1_000_000, cols: 17) == .bruteForce)
     }
 }
@@ -211,6 +212,75 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
         let found = index.neighbors(of: Self.queries, k: 5)
         for q in 0..<Self.queries.rows {
             #expect(Set(found.indices[(q * 5)..<(q * 5 + 5)]) == Self.queryNeighbours[q], "query \(q)")
+        }
+    }
+}
+
+/// The same check for scikit-learn's k-d tree (`ScikitKDTree`, which PyOD's LOF and kNN use up
+/// to 15 features): 90 rows of 4 features in {0, 1, 2} (numpy `default_rng(11)`), so nearly
+/// every neighbour list has ties; recorded with scikit-learn 1.9.1,
+/// `NearestNeighbors(n_neighbors=5, algorithm="kd_tree", leaf_size=5)`. Here 70 of the 90
+/// training rows keep other tied neighbours than "lowest row number first" would, and 64 other
+/// than scikit-learn's own brute force: the tree's build and visiting order decide.
+@Suite struct ScikitKDTreeTieBreakingTests {
+    static func digits(_ s: String, cols: Int) -> Matrix {
+        let v = s.map { Float(String($0))! }
+        return Matrix(rows: v.count / cols, cols: cols, values: v)
+    }
+    static let rows = digits([
+        "002111201012101022212101112020120211222122000121212120122220212000220100",
+        "220012201000112112122120000201222010020100200020100201101220200122201210",
+        "202010221102200010121211212022200011200202010122221210110011122202100110",
+        "120020212012110001100110001021010011010000210210002122121220222210212012",
+        "121222100210000101101121002101221002112112211002001001201012220112220011",
+    ].joined(), cols: 4)
+    static let queries = digits(
+        "2112010022022221020121000122021211121012", cols: 4)
+    static let trainingNeighbours: [Set<Int32>] = [
+        [78, 66, 64, 28, 29], [6, 21, 32, 85, 19], [40, 86, 30, 37, 80], [49, 26, 20, 84, 60], [9, 69, 34, 43, 14], [61, 33, 87, 45, 39],
+        [1, 21, 32, 85, 19], [56, 71, 13, 45, 86], [74, 52, 65, 46, 27], [4, 69, 34, 43, 14], [18, 87, 54, 73, 57], [78, 64, 85, 66, 0],
+        [77, 55, 42, 15, 23], [56, 7, 71, 45, 86], [34, 43, 9, 68, 4], [23, 42, 43, 36, 12], [0, 64, 37, 66, 78], [63, 59, 58, 53, 31],
+        [10, 87, 54, 73, 57], [68, 32, 6, 35, 1], [3, 39, 57, 84, 60], [81, 77, 6, 12, 11], [72, 88, 41, 67, 48], [15, 42, 43, 36, 12],
+        [80, 83, 75, 30, 2], [47, 79, 16, 11, 0], [39, 3, 36, 23, 33], [46, 8, 52, 63, 17], [29, 78, 66, 0, 64], [28, 78, 66, 0, 64],
+        [83, 80, 38, 2, 24], [58, 76, 53, 59, 17], [68, 19, 6, 35, 1], [45, 61, 5, 39, 26], [43, 14, 9, 68, 4], [74, 32, 19, 65, 52],
+        [26, 15, 55, 23, 42], [40, 86, 70, 16, 2], [80, 30, 83, 2, 24], [26, 33, 20, 57, 5], [86, 2, 30, 37, 80], [82, 35, 72, 8, 22],
+        [15, 23, 43, 36, 12], [34, 14, 9, 68, 4], [62, 89, 50, 84, 60], [80, 7, 83, 33, 13], [27, 8, 52, 63, 17], [25, 79, 16, 11, 0],
+        [67, 69, 22, 72, 87], [62, 44, 2, 50, 3], [62, 44, 89, 84, 60], [88, 72, 82, 22, 69], [65, 74, 53, 35, 31], [58, 76, 31, 59, 17],
+        [57, 18, 35, 10, 52], [70, 36, 12, 23, 42], [7, 71, 13, 45, 86], [63, 54, 17, 20, 3], [76, 53, 31, 59, 17], [58, 76, 53, 31, 17],
+        [84, 62, 44, 50, 3], [5, 33, 87, 45, 39], [44, 89, 50, 84, 60], [17, 59, 58, 53, 31], [78, 66, 0, 28, 29], [74, 52, 53, 35, 31],
+        [78, 64, 0, 28, 29], [48, 69, 22, 72, 87], [32, 19, 6, 35, 1], [48, 9, 4, 51, 88], [78, 64, 37, 66, 0], [56, 7, 13, 45, 86],
+        [22, 88, 41, 67, 48], [34, 43, 14, 10, 18], [65, 52, 53, 35, 31], [89, 44, 24, 62, 50], [58, 53, 31, 59, 17], [81, 21, 6, 12, 11],
+        [66, 64, 0, 28, 29], [47, 25, 16, 11, 0], [83, 30, 38, 2, 24], [21, 77, 6, 12, 11], [4, 21, 68, 32, 19], [80, 30, 38, 2, 24],
+        [60, 62, 44, 50, 3], [1, 28, 59, 6, 29], [40, 2, 30, 37, 80], [18, 5, 10, 61, 67], [51, 72, 82, 22, 69], [62, 44, 50, 84, 60],
+    ]
+    static let queryNeighbours: [Set<Int32>] = [
+        [48, 56, 13, 7, 71], [63, 17, 31, 53, 58], [87, 48, 67, 72, 61], [4, 9, 34, 43, 14], [27, 46, 8, 17, 63], [18, 10, 57, 39, 5],
+        [79, 47, 25, 11, 16], [72, 22, 8, 46, 27], [86, 40, 22, 2, 38], [86, 2, 40, 30, 13],
+    ]
+
+    @Test func treeKeepsTheSameTiedNeighboursAsScikitLearn() {
+        let index = NeighborIndex(reference: Self.rows, strategy: .scikitKDTree, leafSize: 5)
+        let own = index.neighborsOfReferenceRows(k: 5)
+        for r in 0..<Self.rows.rows {
+            #expect(Set(own.indices[(r * 5)..<(r * 5 + 5)]) == Self.trainingNeighbours[r], "training row \(r)")
+        }
+        let found = index.neighbors(of: Self.queries, k: 5)
+        for q in 0..<Self.queries.rows {
+            #expect(Set(found.indices[(q * 5)..<(q * 5 + 5)]) == Self.queryNeighbours[q], "query \(q)")
+        }
+    }
+
+    @Test func libstdcxxSelectPlacesTheNthElement() {
+        // Any input: the nth position must hold the nth smallest, smaller before, larger after.
+        var rng = SeededGenerator(seed: 3)
+        for n in [1, 2, 3, 4, 5, 17, 64, 257] {
+            for nth in Set([0, n / 2, n - 1]) {
+                var a = (0..<n).map { _ in Int32(rng.nextInt(below: 20)) }
+                let sorted = a.sorted()
+                a.withUnsafeMutableBufferPointer { LibstdcxxSelect.nthElement($0.baseAddress!, nth: nth, count: n, <) }
+                #expect(a[nth] == sorted[nth])
+                #expect(a[..<nth].allSatisfy { $0 <= a[nth] } && a[(nth + 1)...].allSatisfy { $0 >= a[nth] })
+            }
         }
     }
 }
