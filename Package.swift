@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "AnomalyKit", targets: ["AnomalyKit"]),
         .library(name: "AnomalyMath", targets: ["AnomalyMath"]),
+        .library(name: "AnomalyNN", targets: ["AnomalyNN"]),
         .executable(name: "anomalykit", targets: ["anomalykit"]),
     ],
     dependencies: [
@@ -23,9 +24,10 @@ let package = Package(
             name: "AnomalyMath",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
         ),
+        .target(name: "AnomalyNN", dependencies: ["AnomalyMath"]),
         .target(
             name: "AnomalyKit",
-            dependencies: ["AnomalyMath", "ZIPFoundation"]
+            dependencies: ["AnomalyMath", "AnomalyNN", "ZIPFoundation"]
         ),
         .executableTarget(
             name: "anomalykit",
@@ -36,6 +38,7 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["AnomalyKit"], path: "Tests/TestSupport"),
         .testTarget(name: "AnomalyMathTests", dependencies: ["AnomalyMath"]),
+        .testTarget(name: "AnomalyNNTests", dependencies: ["AnomalyNN"]),
         .testTarget(
             name: "AnomalyKitTests",
             dependencies: ["AnomalyKit", "TestSupport"],

@@ -34,7 +34,7 @@ DETECTORS = ["knn", "lof", "iforest", "ecod", "copod", "hbos", "pca", "mcd", "oc
 # Parity criteria from issue 2: per-dataset |ΔAUC| ≤ 0.005 for deterministic detectors, mean ≤ 0.01 otherwise.
 STRICT = {"knn", "lof", "hbos", "pca", "gmm"}
 # Detectors whose AnomalyKit parameters include random_state (seeded per run).
-RANDOM_STATE_DETECTORS = {"iforest", "mcd", "gmm", "pca"}
+RANDOM_STATE_DETECTORS = {"iforest", "mcd", "gmm"}
 
 
 def split(path, seed, workdir):

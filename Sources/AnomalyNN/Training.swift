@@ -1,0 +1,175 @@
+import AnomalyMath
+import Foundation
+
+/// What a training run does: epochs of shuffled mini-batches, a learning-rate schedule, optional
+/// gradient clipping, and early stopping on a validation loss with the best weights restored.
+public struct TrainingOptions: Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var shuffle = true
+    /// Drop the last incomplete batch (PyOD's data loaders do).
+    public var dropLast = false
+    public var schedule: LearningRateSchedule = .constant
+    /// Clip the global gradient norm to this value.
+    public var clipNorm: Float?
+    /// Stop after this many epochs without a validation improvement (needs a validation loss).
+    public var patience: Int?
+    /// Restore the weights of the best validation epoch at the end.
+    public var restoreBest = true
+    public var seed: UInt64
+    /// Shown before the progress bar; nil for none. The bar goes to standard error, and only
+    /// when it is a terminal.
+    public var progressLabel: String?
+
+    public init(epochs: Int, batchSize: Int, seed: UInt64, progressLabel: String? = nil) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.seed = seed
+        self.progressLabel = progressLabel
+    }
+}
+
+/// A loss that became NaN or infinite. The parameters passed to `Trainer.train` keep the last
+/// weights from before the failing step.
+public struct TrainingError: Error, CustomStringConvertible, Equatable {
+    public let epoch: Int
+    public let batch: Int
+    public let what: String
+    public var description: String {
+        "training stopped: the \(what) became NaN or infinite in epoch \(epoch + 1), batch \(batch + 1); "
+            + "the last good weights are kept (try a smaller learning rate or scaled inputs)"
+    }
+}
+
+/// Per-epoch losses of a run.
+public struct TrainingHistory: Sendable {
+    public var trainingLoss: [Double] = []
+    public var validationLoss: [Double] = []
+    /// The epoch whose weights were kept (the best validation epoch, or the last).
+    public var bestEpoch = 0
+    public var stoppedEarly = false
+    public var seconds = 0.0
+    /// Rows processed per second of training (excluding validation).
+    public var rowsPerSecond = 0.0
+}
+
+public enum Trainer {
+    /// Trains `parameters` (and batch-norm `buffers`) by mini-batch gradient descent.
+    ///
+    /// - Parameters:
+    ///   - rows: the number of training rows; batches are lists of row numbers.
+    ///   - trainable: which parameters are updated (frozen ones get no gradient at all).
+    ///   - batchLoss: builds the scalar loss of one batch on the given bound parameters.
+    ///   - validationLoss: the loss on held-out data for given weights, for early stopping.
+    /// - Throws: `TrainingError` when a loss or gradient is not finite; `parameters` then holds
+    ///   the weights from before that step.
+    public static func train(parameters: inout ParameterSet, buffers: inout ParameterSet, rows: Int,
+                             options: TrainingOptions, optimizer: inout Optimizer,
+                             trainable: @escaping (String) -> Bool = { _ in true },
+                             batchLoss: (_ batch: ArraySlice<Int>, _ p: BoundParameters) -> Var,
+                             validationLoss: ((_ parameters: ParameterSet, _ buffers: ParameterSet) -> Double)? = nil)
+        throws -> TrainingHistory {
+        var history = TrainingHistory()
+        guard rows > 0, options.epochs > 0 else { return history }
+        var rng = SeededGenerator(seed: options.seed)
+        let baseRate = optimizer.learningRate
+        let batch = max(1, min(options.batchSize, rows))
+        var best = (loss: Double.infinity, parameters: parameters, buffers: buffers, epoch: 0)
+        var sinceBest = 0
+        let progress = ProgressBar(label: options.progressLabel, total: options.epochs)
+        let started = DispatchTime.now().uptimeNanoseconds
+        var trainingNanoseconds: UInt64 = 0
+        var rowsSeen = 0
+        defer { progress.finish() }
+        for epoch in 0..<options.epochs {
+            optimizer.learningRate = options.schedule.rate(base: baseRate, epoch: epoch)
+            var order = Array(0..<rows)
+            if options.shuffle { order = rng.shuffled(order) }
+            var total = 0.0, count = 0
+            var start = 0
+            let epochStart = DispatchTime.now().uptimeNanoseconds
+            while start < rows {
+                let end = min(start + batch, rows)
+                if options.dropLast && end - start < batch && start > 0 { break }
+                let tape = Tape(training: true, seed: rng.next())
+                let bound = BoundParameters(parameters, buffers: buffers, tape: tape, trainable: trainable)
+                let loss = batchLoss(order[start..<end], bound)
+                let value = loss.scalar
+                guard value.isFinite else { throw TrainingError(epoch: epoch, batch: count, what: "loss") }
+                tape.backward(from: loss)
+                var gradients = bound.gradients()
+                if let clip = options.clipNorm {
+                    let norm = Optimizer.clipGradients(&gradients, maxNorm: clip)
+                    guard norm.isFinite else { throw TrainingError(epoch: epoch, batch: count, what: "gradient") }
+                } else if gradients.values.contains(where: { $0.values.contains { !$0.isFinite } }) {
+                    throw TrainingError(epoch: epoch, batch: count, what: "gradient")
+                }
+                optimizer.step(&parameters, gradients: gradients)
+                for (name, value) in bound.bufferUpdates { buffers.update(name, value) }
+                total += Double(value)
+                count += 1
+                rowsSeen += end - start
+                start = end
+            }
+            trainingNanoseconds += DispatchTime.now().uptimeNanoseconds - epochStart
+            let trainingLoss = total / Double(max(1, count))
+            history.trainingLoss.append(trainingLoss)
+            var shown = "loss \(String(format: "%.4g", trainingLoss))"
+            if let validationLoss {
+                let v = validationLoss(parameters, buffers)
+                history.validationLoss.append(v)
+                shown += "  val \(String(format: "%.4g", v))"
+                if v < best.loss {
+                    best = (v, parameters, buffers, epoch)
+                    sinceBest = 0
+                } else {
+                    sinceBest += 1
+                }
+                history.bestEpoch = best.epoch
+                if let patience = options.patience, sinceBest >= patience {
+                    history.stoppedEarly = true
+                    progress.update(epoch + 1, shown)
+                    break
+                }
+            } else {
+                history.bestEpoch = epoch
+            }
+            progress.update(epoch + 1, shown)
+        }
+        if validationLoss != nil && options.restoreBest && best.loss.isFinite {
+            parameters = best.parameters
+            buffers = best.buffers
+        }
+        optimizer.learningRate = baseRate
+        history.seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        history.rowsPerSecond = trainingNanoseconds > 0 ? Double(rowsSeen) / (Double(trainingNanoseconds) / 1e9) : 0
+        return history
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class ProgressBar {
+    let label: String?
+    let total: Int
+    let enabled: Bool
+    private var drawn = false
+
+    init(label: String?, total: Int) {
+        self.label = label
+        self.total = total
+        self.enabled = label != nil && isatty(2) != 0
+    }
+
+    func update(_ done: Int, _ message: String) {
+        guard enabled, let label else { return }
+        let width = 24
+        let filled = total > 0 ? width * done / total : width
+        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
+        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total) \(message)   ".utf8))
+        drawn = true
+    }
+
+    func finish() {
+        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
