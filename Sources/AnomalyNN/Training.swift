@@ -16,6 +16,9 @@ public struct TrainingOptions: Sendable {
     public var patience: Int?
     /// Restore the weights of the best validation epoch at the end.
     public var restoreBest = true
+    /// Without a validation loss: keep the weights after the epoch with the lowest training loss
+    /// (PyOD's DeepSVDD does this).
+    public var keepBestTrainingEpoch = false
     public var seed: UInt64
     /// Shown before the progress bar; nil for none. The bar goes to standard error, and only
     /// when it is a terminal.
@@ -131,12 +134,18 @@ public enum Trainer {
                     progress.update(epoch + 1, shown)
                     break
                 }
+            } else if options.keepBestTrainingEpoch {
+                if trainingLoss < best.loss {
+                    best = (trainingLoss, parameters, buffers, epoch)
+                }
+                history.bestEpoch = best.epoch
             } else {
                 history.bestEpoch = epoch
             }
             progress.update(epoch + 1, shown)
         }
-        if validationLoss != nil && options.restoreBest && best.loss.isFinite {
+        if (validationLoss != nil && options.restoreBest || validationLoss == nil && options.keepBestTrainingEpoch)
+            && best.loss.isFinite {
             parameters = best.parameters
             buffers = best.buffers
         }

@@ -35,6 +35,25 @@ public protocol Detector: Sendable {
     var parameters: ParameterValues { get }
     /// Fits on `data` (rows = samples). Never reads files; throws `AnomalyError` on bad input.
     func fit(_ data: Matrix) throws -> Fitted
+    /// How training labels are used; unsupervised detectors ignore them.
+    static var labelUse: LabelUse { get }
+    /// Fits with a label per row (1 = anomaly, 0 = normal or unlabelled) when the detector uses them.
+    func fit(_ data: Matrix, labels: [Int]?) throws -> Fitted
+}
+
+/// How a detector learns from labels (1 = anomaly, 0 = normal or unlabelled).
+public enum LabelUse: String, Sendable {
+    /// Labels are ignored.
+    case unsupervised
+    /// A few rows labelled as anomalies, the rest unlabelled (DevNet).
+    case semiSupervised = "semi-supervised"
+    /// Every training row labelled (a classifier).
+    case supervised
+}
+
+extension Detector {
+    public static var labelUse: LabelUse { .unsupervised }
+    public func fit(_ data: Matrix, labels: [Int]?) throws -> Fitted { try fit(data) }
 }
 
 /// A fitted detector: everything needed to score new rows, `Sendable` and savable.

@@ -8,6 +8,8 @@ public enum DetectorRegistry {
         IsolationForest.self,                                 // ensemble
         PCA.self, OCSVM.self,                                 // linear
         ECOD.self, COPOD.self, HBOS.self, GMM.self, MCD.self, // probabilistic
+        AutoEncoder.self, VAE.self, DeepSVDD.self,            // neural, unsupervised
+        DevNet.self, Classifier.self,                         // neural, with labels
     ]
 
     /// The names of all detectors.

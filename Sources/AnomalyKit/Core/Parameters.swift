@@ -7,6 +7,9 @@ public enum ParameterValue: Sendable, Equatable, Codable, CustomStringConvertibl
     case string(String)
     case bool(Bool)
 
+    /// An integer list (`intList` parameter), stored as "64,32".
+    public static func list(_ values: [Int]) -> ParameterValue { .string(values.map(String.init).joined(separator: ",")) }
+
     public var description: String {
         switch self {
         case .int(let v): return String(v)
@@ -43,6 +46,8 @@ public struct ParameterSpec: Sendable {
         case double(min: Double?, max: Double?, openMin: Bool, openMax: Bool)
         case choice([String])
         case bool
+        /// Comma-separated positive integers (layer widths), stored as a string like "64,32".
+        case intList(minCount: Int, max: Int?)
     }
     public let name: String
     public let kind: Kind
@@ -63,6 +68,18 @@ public struct ParameterSpec: Sendable {
     public static func bool(_ name: String, default d: Bool, help: String) -> ParameterSpec {
         ParameterSpec(name: name, kind: .bool, defaultValue: .bool(d), help: help)
     }
+    public static func intList(_ name: String, default d: [Int], minCount: Int = 1, max: Int? = nil,
+                               help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .intList(minCount: minCount, max: max),
+                      defaultValue: .string(d.map(String.init).joined(separator: ",")), help: help)
+    }
+
+    /// The integers of an `intList` value ("64,32" → [64, 32]); nil if malformed.
+    public static func integers(_ text: String) -> [Int]? {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap { Int($0) }
+        return values.count == parts.count && !text.trimmingCharacters(in: .whitespaces).isEmpty ? values : nil
+    }
 
     /// A human-readable description of the accepted values, e.g. "integer ≥ 1".
     public var rangeDescription: String {
@@ -80,6 +97,8 @@ public struct ParameterSpec: Sendable {
             return "number in \(l), \(h)"
         case .choice(let options): return "one of " + options.joined(separator: ", ")
         case .bool: return "true or false"
+        case .intList(let minCount, let hi):
+            return "comma-separated integers ≥ 1" + (hi.map { " and ≤ \($0)" } ?? "") + (minCount > 1 ? ", at least \(minCount)" : "")
         }
     }
 
@@ -105,6 +124,8 @@ public struct ParameterSpec: Sendable {
             case "false", "0", "no": value = .bool(false)
             default: throw AnomalyError.parameter(name, "expected true or false, got '\(text)'")
             }
+        case .intList:
+            value = .string(t)
         }
         try validate(value)
         return value
@@ -127,6 +148,10 @@ public struct ParameterSpec: Sendable {
             if !options.contains(v) { throw AnomalyError.parameter(name, "must be one of \(options.joined(separator: ", ")), got '\(v)'") }
         case (.bool, .bool):
             break
+        case (.intList(let minCount, let hi), .string(let v)):
+            guard let list = Self.integers(v), list.count >= minCount, list.allSatisfy({ v in v >= 1 && (hi.map { v <= $0 } ?? true) }) else {
+                throw AnomalyError.parameter(name, "must be \(rangeDescription) (e.g. 64,32), got '\(v)'")
+            }
         default:
             throw AnomalyError.parameter(name, "has the wrong type: expected \(rangeDescription), got \(value)")
         }
@@ -185,6 +210,13 @@ public struct ParameterValues: Sendable, Equatable, Codable {
         guard case .string(let v)? = values[name] else { throw AnomalyError.parameter(name, "missing or not text") }
         return v
     }
+    public func integers(_ name: String) throws -> [Int] {
+        guard let list = ParameterSpec.integers(try string(name)) else {
+            throw AnomalyError.parameter(name, "expected comma-separated integers")
+        }
+        return list
+    }
+
     public func bool(_ name: String) throws -> Bool {
         guard case .bool(let v)? = values[name] else { throw AnomalyError.parameter(name, "missing or not true/false") }
         return v

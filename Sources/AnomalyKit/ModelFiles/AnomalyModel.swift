@@ -40,7 +40,7 @@ public struct AnomalyModel: Sendable {
         let pre = try Preprocessor.fit(data.x, imputation: imputation, scaling: scaling)
         // Every detector checks finiteness itself; the identity transform would only scan again.
         let x = pre.isIdentity ? data.x : try pre.transform(data.x)
-        let fitted = try detector.fit(x)
+        let fitted = type(of: detector).labelUse == .unsupervised ? try detector.fit(x) : try detector.fit(x, labels: data.labels)
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
         return AnomalyModel(detector: fitted, preprocessor: pre, schema: data.schema, featureNames: data.featureNames,
                             threshold: threshold, trainingRows: data.rowCount)

@@ -1,0 +1,116 @@
+import AnomalyMath
+import AnomalyNN
+
+/// Deviation network (Pang, Shen & van den Hengel, KDD 2019): semi-supervised — a few rows
+/// labelled as anomalies (1) among unlabelled ones (0). A network outputs a score per row; the
+/// deviation loss pulls unlabelled rows' scores to the mean of a N(0, 1) reference and pushes the
+/// labelled anomalies at least `margin` standard deviations above it.
+///
+/// Defaults after the reference implementation: one hidden layer of 20 ReLU units, margin 5, a
+/// reference of 5000 draws, 50 epochs of 20 balanced mini-batches of 512 (half unlabelled, half
+/// labelled anomalies, drawn with replacement), Adam lr 1e-3 (the original used RMSprop) with
+/// weight decay 0.01 (its L2 penalty). The score is the network's output.
+public struct DevNet: NeuralDetector {
+    public typealias Fitted = FittedDevNet
+    public static var labelUse: LabelUse { .semiSupervised }
+
+    public static let descriptor = DetectorDescriptor(
+        name: "devnet", summary: "deviation network: a few labelled anomalies plus unlabelled data (semi-supervised)",
+        family: "neural",
+        parameters: [
+            .intList("hidden_neurons", default: [20], max: 100_000, help: "hidden layer widths"),
+            .choice("hidden_activation", default: "relu", NeuralFitting.activations, help: "hidden activation"),
+            .double("dropout_rate", default: 0, min: 0, max: 1, openMax: true, help: "dropout after each hidden layer"),
+            .double("margin", default: 5, min: 0, openMin: true, help: "how many reference deviations anomalies must exceed"),
+            .int("reference_size", default: 5000, min: 2, max: 10_000_000, help: "draws from N(0,1) per batch for the reference"),
+            .int("batches_per_epoch", default: 20, min: 1, max: 1_000_000, help: "balanced mini-batches per epoch"),
+        ] + NeuralFitting.trainingSpecs(epochs: ("epochs", 50), batchSize: 512, learningRate: ("lr", 1e-3),
+                                        weightDecay: ("weight_decay", 0.01)))
+
+    public static let headPart = "head"
+
+    public var hidden: [Int]
+    public var activation: String
+    public var dropout: Double
+    public var margin: Double
+    public var referenceSize: Int
+    public var batchesPerEpoch: Int
+    public var training: NeuralTraining
+    public var stepsPerEpoch: Int? { batchesPerEpoch }
+
+    public init(parameters p: ParameterValues) throws {
+        hidden = try p.integers("hidden_neurons")
+        activation = try p.string("hidden_activation")
+        dropout = try p.double("dropout_rate")
+        margin = try p.double("margin")
+        referenceSize = try p.int("reference_size")
+        batchesPerEpoch = try p.int("batches_per_epoch")
+        training = try NeuralFitting.training(p, epochs: "epochs", learningRate: "lr", weightDecay: "weight_decay", dropLast: false)
+    }
+
+    public var parameters: ParameterValues {
+        ParameterValues(training.values(epochs: "epochs", learningRate: "lr", weightDecay: "weight_decay").merging([
+            "hidden_neurons": .list(hidden), "hidden_activation": .string(activation), "dropout_rate": .double(dropout),
+            "margin": .double(margin), "reference_size": .int(referenceSize), "batches_per_epoch": .int(batchesPerEpoch),
+        ]) { $1 })
+    }
+
+    public func network(features d: Int) -> Network {
+        NeuralFitting.scoringNetwork(features: d, hidden: hidden, activation: activation, dropout: dropout)
+    }
+
+    public func validateLabels(_ labels: [Int]?, rows: Int) throws {
+        guard let labels else {
+            throw AnomalyError.parameter("labels", "devnet needs labels: 1 for the known anomalies, 0 for the other rows (--label-column)")
+        }
+        let anomalies = labels.filter { $0 == 1 }.count
+        guard anomalies > 0 else { throw AnomalyError.parameter("labels", "devnet needs at least one row labelled 1 (a known anomaly)") }
+        guard anomalies < labels.count else { throw AnomalyError.parameter("labels", "devnet needs unlabelled rows (label 0) too") }
+    }
+
+    public func loss(_ model: TrainedNetwork, x: Matrix, labels: [Int]?, batch: ArraySlice<Int>, _ p: BoundParameters) -> Var {
+        let tape = p.tape
+        let labels = labels ?? []
+        let anomalies = labels.indices.filter { labels[$0] == 1 }
+        let unlabelled = labels.indices.filter { labels[$0] != 1 }
+        // Balanced batch: half unlabelled, half known anomalies, with replacement.
+        let size = max(2, batch.count)
+        var rows = [Int](), y = Matrix(rows: size, cols: 1)
+        for i in 0..<size {
+            if i % 2 == 0 || anomalies.isEmpty {
+                rows.append(unlabelled[tape.rng.nextInt(below: unlabelled.count)])
+            } else {
+                rows.append(anomalies[tape.rng.nextInt(below: anomalies.count)])
+                y.values[i] = 1
+            }
+        }
+        var s = 0.0, sq = 0.0
+        for _ in 0..<referenceSize { let g = tape.rng.nextGaussian(); s += g; sq += g * g }
+        let mean = s / Double(referenceSize)
+        let std = max(1e-6, (sq / Double(referenceSize) - mean * mean).squareRoot())
+        let scores = NeuralFitting.score(model, tape.constant(x.rows(at: rows)), p)
+        return Loss.deviation(scores, labels: y, referenceMean: Float(mean), referenceStd: Float(std), margin: Float(margin))
+    }
+
+    public func scores(_ model: TrainedNetwork, prepared x: Matrix) -> [Double] {
+        NeuralScores.column(model.evaluate(x) { input, p in NeuralFitting.score(model, input, p) })
+    }
+}
+
+public struct FittedDevNet: FittedNeuralDetector {
+    public let settings: DevNet
+    public let model: TrainedNetwork
+    public let trainingScores: [Double]
+
+    public init(settings: DevNet, model: TrainedNetwork, trainingScores: [Double]) {
+        self.settings = settings
+        self.model = model
+        self.trainingScores = trainingScores
+    }
+
+    public init(settings: DevNet, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
+        self.init(settings: settings, model: try TrainedNetwork(network: settings.network(features: featureCount), state: state,
+                                                                standardized: settings.training.standardize),
+                  trainingScores: trainingScores)
+    }
+}
