@@ -33,6 +33,7 @@ let package = Package(
             name: "anomalykit",
             dependencies: [
                 "AnomalyKit",
+                "AnomalyNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -10,7 +10,20 @@ public struct Matrix: Sendable, Equatable {
     /// Number of columns (features).
     public let cols: Int
     /// Row-major elements: element (r, c) is at `r * cols + c`.
-    public var values: [Float] { didSet { doubleSource = nil } }
+    public var values: [Float] {
+        get { storage }
+        // In-place mutation (element assignment, `withUnsafeMutableBufferPointer`) must not copy
+        // the array: a `didSet` observer would, once per element. Any change drops `doubleSource`.
+        _modify {
+            doubleSource = nil
+            yield &storage
+        }
+        set {
+            storage = newValue
+            doubleSource = nil
+        }
+    }
+    private var storage: [Float]
     /// The same elements in double precision, kept only when the matrix was built from doubles
     /// that `Float` cannot all hold exactly (e.g. a float64 `.npy` of standardised data).
     /// Detectors that compute in `Double` (HBOS, GMM, MCD) read it so they see the data exactly as
@@ -23,7 +36,7 @@ public struct Matrix: Sendable, Equatable {
         precondition(rows >= 0 && cols >= 0, "Matrix shape must be non-negative")
         self.rows = rows
         self.cols = cols
-        self.values = [Float](repeating: value, count: rows * cols)
+        self.storage = [Float](repeating: value, count: rows * cols)
     }
 
     /// A matrix over existing row-major values; `values.count` must be `rows * cols`.
@@ -32,7 +45,7 @@ public struct Matrix: Sendable, Equatable {
                      "Matrix(rows: \(rows), cols: \(cols)) needs \(rows * cols) values, got \(values.count)")
         self.rows = rows
         self.cols = cols
-        self.values = values
+        self.storage = values
     }
 
     /// A matrix from an array of equally long rows.
@@ -44,7 +57,7 @@ public struct Matrix: Sendable, Equatable {
         self.rows = rows
         self.cols = cols
         var exact = true
-        self.values = doubles.map { v in
+        self.storage = doubles.map { v in
             let f = Float(v)
             if Double(f) != v && !v.isNaN { exact = false }
             return f

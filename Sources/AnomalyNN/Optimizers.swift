@@ -43,7 +43,7 @@ public struct Optimizer: Sendable {
             steps[name] = t
             switch rule {
             case .sgd(let momentum, let decay):
-                var buffer = first[name] ?? []
+                var buffer = first.removeValue(forKey: name) ?? []
                 parameters.modify(name) { p in
                     if buffer.isEmpty { buffer = [Float](repeating: 0, count: p.count) }
                     for i in 0..<p.count {
@@ -59,23 +59,29 @@ public struct Optimizer: Sendable {
                 if momentum != 0 { first[name] = buffer }
             case .adam(let b1, let b2, let eps, let decay), .adamW(let b1, let b2, let eps, let decay):
                 let decoupled: Bool = if case .adamW = rule { true } else { false }
-                var m = first[name] ?? [], v = second[name] ?? []
+                // Take the moments out of the dictionaries so they are updated in place, not copied.
+                var m = first.removeValue(forKey: name) ?? [], v = second.removeValue(forKey: name) ?? []
                 let c1 = 1 - Foundation.pow(b1, Float(t)), c2 = 1 - Foundation.pow(b2, Float(t))
-                let c2root = c2.squareRoot()
+                let stepSize = lr / c1, c2root = c2.squareRoot()
+                let shrink: Float = decoupled ? 1 - lr * decay : 1
+                let l2: Float = decoupled ? 0 : decay
                 parameters.modify(name) { p in
                     if m.isEmpty { m = [Float](repeating: 0, count: p.count); v = m }
+                    p.withUnsafeMutableBufferPointer { pb in
+                    m.withUnsafeMutableBufferPointer { mb in
+                    v.withUnsafeMutableBufferPointer { vb in
                     g.values.withUnsafeBufferPointer { gb in
-                        for i in 0..<p.count {
-                            var d = gb[i]
-                            if decay != 0 {
-                                if decoupled { p[i] *= 1 - lr * decay } else { d += decay * p[i] }
-                            }
-                            m[i] = b1 * m[i] + (1 - b1) * d
-                            v[i] = b2 * v[i] + (1 - b2) * d * d
+                        for i in 0..<pb.count {
+                            let w = pb[i] * shrink
+                            let d = gb[i] + l2 * pb[i]
+                            let mi = b1 * mb[i] + (1 - b1) * d
+                            let vi = b2 * vb[i] + (1 - b2) * d * d
+                            mb[i] = mi
+                            vb[i] = vi
                             // PyTorch: p −= (lr/c1) · m / (√v/√c2 + eps)
-                            p[i] -= (lr / c1) * m[i] / (v[i].squareRoot() / c2root + eps)
+                            pb[i] = w - stepSize * mi / (vi.squareRoot() / c2root + eps)
                         }
-                    }
+                    }}}}
                 }
                 first[name] = m
                 second[name] = v

@@ -54,6 +54,8 @@ public struct TrainingHistory: Sendable {
     public var seconds = 0.0
     /// Rows processed per second of training (excluding validation).
     public var rowsPerSecond = 0.0
+    /// Wall seconds of each epoch's training steps.
+    public var epochSeconds: [Double] = []
 }
 
 public enum Trainer {
@@ -94,13 +96,18 @@ public enum Trainer {
             while start < rows {
                 let end = min(start + batch, rows)
                 if options.dropLast && end - start < batch && start > 0 { break }
-                let tape = Tape(training: true, seed: rng.next())
-                let bound = BoundParameters(parameters, buffers: buffers, tape: tape, trainable: trainable)
-                let loss = batchLoss(order[start..<end], bound)
-                let value = loss.scalar
-                guard value.isFinite else { throw TrainingError(epoch: epoch, batch: count, what: "loss") }
-                tape.backward(from: loss)
-                var gradients = bound.gradients()
+                // Forward and backward in their own scope: the tape and the bound parameters share
+                // the weights' storage, and must be gone before the optimiser updates them in place.
+                func forwardBackward(seed: UInt64) throws -> (Float, [String: Matrix], [String: Matrix]) {
+                    let tape = Tape(training: true, seed: seed)
+                    let bound = BoundParameters(parameters, buffers: buffers, tape: tape, trainable: trainable)
+                    let loss = batchLoss(order[start..<end], bound)
+                    let value = loss.scalar
+                    guard value.isFinite else { throw TrainingError(epoch: epoch, batch: count, what: "loss") }
+                    tape.backward(from: loss)
+                    return (value, bound.gradients(), bound.bufferUpdates)
+                }
+                var (value, gradients, bufferUpdates) = try forwardBackward(seed: rng.next())
                 if let clip = options.clipNorm {
                     let norm = Optimizer.clipGradients(&gradients, maxNorm: clip)
                     guard norm.isFinite else { throw TrainingError(epoch: epoch, batch: count, what: "gradient") }
@@ -108,13 +115,15 @@ public enum Trainer {
                     throw TrainingError(epoch: epoch, batch: count, what: "gradient")
                 }
                 optimizer.step(&parameters, gradients: gradients)
-                for (name, value) in bound.bufferUpdates { buffers.update(name, value) }
+                for (name, value) in bufferUpdates { buffers.update(name, value) }
                 total += Double(value)
                 count += 1
                 rowsSeen += end - start
                 start = end
             }
-            trainingNanoseconds += DispatchTime.now().uptimeNanoseconds - epochStart
+            let epochNanoseconds = DispatchTime.now().uptimeNanoseconds - epochStart
+            trainingNanoseconds += epochNanoseconds
+            history.epochSeconds.append(Double(epochNanoseconds) / 1e9)
             let trainingLoss = total / Double(max(1, count))
             history.trainingLoss.append(trainingLoss)
             var shown = "loss \(String(format: "%.4g", trainingLoss))"

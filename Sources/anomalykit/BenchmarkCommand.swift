@@ -39,7 +39,9 @@ struct BenchmarkRunner {
             let ds = try input.map { try loadDataset(file, $0, allowMissing: false) } ?? DataLoader.load(path: file)
             guard let y = ds.labels else { throw AnomalyError.data("has no labels (array 'y')", file: file) }
             let split = try StratifiedSplit.split(labels: y, testFraction: 0.3, seed: seed)
-            let train = Dataset(x: ds.x.rows(at: split.train), featureNames: ds.featureNames, schema: ds.schema)
+            // Labels reach only the detectors that use them (devnet, classifier); the others fit unlabelled.
+            let train = Dataset(x: ds.x.rows(at: split.train), labels: split.train.map { y[$0] },
+                                featureNames: ds.featureNames, schema: ds.schema)
             let testX = ds.x.rows(at: split.test)
             let testY = split.test.map { y[$0] }
             for det in detectors {
@@ -72,7 +74,7 @@ struct BenchmarkCommand: ParsableCommand {
         abstract: "Run detectors on every .npz (or labelled .csv) in a folder: ROC-AUC, AP and times.")
 
     @Option(name: .long, help: "Folder of datasets (.npz with X and y; .csv with --label-column).") var datasets: String
-    @Option(name: .long, help: "Comma-separated detectors (default: all).") var detectors: String?
+    @Option(name: .long, help: "Comma-separated detectors (default: all unsupervised ones; devnet and classifier train on the training labels).") var detectors: String?
     @Option(name: .customLong("param"), help: ArgumentHelp("name=value for every detector (e.g. contamination=0.1).", valueName: "name=value"))
     var params: [String] = []
     @Option(name: .long, help: "Seed of the stratified 70/30 splits.") var seed: UInt64 = 42
@@ -89,7 +91,7 @@ struct BenchmarkCommand: ParsableCommand {
                     _ = try DetectorRegistry.type(named: name)
                     return name
                 }
-            } ?? DetectorRegistry.names
+            } ?? DetectorRegistry.unsupervisedNames
             let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn)
             let runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
             let runs = try runner.run(files: files, input: input)
@@ -118,7 +120,7 @@ struct BenchmarkCommand: ParsableCommand {
     }
 
     func markdownReport(_ runs: [BenchmarkRun], detectors: [String]) -> String {
-        var s = "# AnomalyKit benchmark\n\nSeed \(seed), stratified 70/30 split per dataset; detectors fitted on the training split unlabelled.\n\n"
+        var s = "# AnomalyKit benchmark\n\nSeed \(seed), stratified 70/30 split per dataset; detectors fitted on the training split unlabelled (devnet and classifier, when listed, on its labels).\n\n"
         s += "## Summary\n\n" + markdown(summaryRows(runs, detectors: detectors), header: ["detector", "datasets", "mean ROC-AUC", "mean AP", "total fit s", "total score s"])
         s += "\n## Runs\n\n| dataset | detector | ROC-AUC | AP | fit s | score s |\n|---|---|---|---|---|---|\n"
         for r in runs {

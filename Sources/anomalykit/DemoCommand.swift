@@ -16,12 +16,12 @@ struct DemoCommand: ParsableCommand {
         try reportingErrors {
             let folder = try data ?? Self.findBundledData()
             let files = try BenchmarkRunner.datasetFiles(in: folder, csvLabelColumn: nil)
-            print("AnomalyKit \(AnomalyKitInfo.version) demo: \(DetectorRegistry.names.count) detectors on \(files.count) bundled ADBench datasets")
+            print("AnomalyKit \(AnomalyKitInfo.version) demo: \(DetectorRegistry.unsupervisedNames.count) detectors on \(files.count) bundled ADBench datasets")
             print("(stratified 70/30 split, seed \(seed); each detector fits on the training split without labels, as ADBench does)\n")
-            let runner = BenchmarkRunner(detectors: DetectorRegistry.names, assignments: [], seed: seed, quiet: quiet)
+            let runner = BenchmarkRunner(detectors: DetectorRegistry.unsupervisedNames, assignments: [], seed: seed, quiet: quiet)
             let runs = try runner.run(files: files, input: nil)
             // Leaderboard: mean ROC-AUC over datasets, then mean AP.
-            let board = DetectorRegistry.names.map { d -> (String, Double, Double, Double, Int) in
+            let board = DetectorRegistry.unsupervisedNames.map { d -> (String, Double, Double, Double, Int) in
                 let ok = runs.filter { $0.detector == d }.compactMap(\.result)
                 let n = Double(max(ok.count, 1))
                 return (d, ok.map(\.report.rocAUC).reduce(0, +) / n, ok.map(\.report.averagePrecision).reduce(0, +) / n,

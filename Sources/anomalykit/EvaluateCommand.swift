@@ -10,7 +10,8 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
         Either --data FILE (.npz with X and y, or .csv with --label-column): a stratified 70/30 split with --seed;
         or --train TRAIN --test TEST --test-labels LABELS (.npy or .csv). The detector is fitted on the training rows
-        without their labels (anomalies included, as ADBench does) and scores the test rows.
+        without their labels (anomalies included, as ADBench does) and scores the test rows; devnet and classifier
+        learn from the training labels (--data's split, or --train-labels / --label-column).
         """)
 
     @OptionGroup var detectorOptions: DetectorOptions
@@ -19,6 +20,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Training data.") var train: String?
     @Option(name: .long, help: "Test data.") var test: String?
     @Option(name: .long, help: "Test labels (1-D .npy or one-column .csv; 1 = anomaly).") var testLabels: String?
+    @Option(name: .long, help: "Training labels for devnet and classifier (1-D .npy or one-column .csv; 1 = anomaly).") var trainLabels: String?
     @Option(name: .long, help: "Seed of the split.") var seed: UInt64 = 42
     @Option(name: .long, help: "Share of rows in the test split.") var testSize: Double = 0.3
     @Option(name: .long, help: "Write the test scores (float64, 1-D, test-row order) to this .npy file.") var scoresOut: String?
@@ -48,7 +50,15 @@ struct EvaluateCommand: ParsableCommand {
                 guard let train, let test, let testLabels else {
                     throw AnomalyError.parameter("--data", "give --data FILE, or all of --train, --test and --test-labels")
                 }
-                trainSet = try loadDataset(train, input, allowMissing: allowMissing)
+                var loaded = try loadDataset(train, input, allowMissing: allowMissing)
+                if let trainLabels {
+                    let y = try loadLabels(trainLabels)
+                    guard y.count == loaded.x.rows else {
+                        throw AnomalyError.shape("has \(y.count) labels but the training data has \(loaded.x.rows) rows", field: trainLabels)
+                    }
+                    loaded = Dataset(x: loaded.x, labels: y, featureNames: loaded.featureNames, schema: loaded.schema)
+                }
+                trainSet = loaded
                 var testOpts = input
                 testOpts.labelColumn = nil
                 let testSet = try loadDataset(test, testOpts, schema: trainSet.schema, allowMissing: allowMissing)

@@ -15,6 +15,9 @@ public enum DetectorRegistry {
     /// The names of all detectors.
     public static var names: [String] { all.map { $0.descriptor.name } }
 
+    /// The detectors that learn without labels (the default set of `benchmark` and `demo`).
+    public static var unsupervisedNames: [String] { all.filter { $0.labelUse == .unsupervised }.map { $0.descriptor.name } }
+
     /// The detector type called `name`, or a parameter error listing the known names.
     public static func type(named name: String) throws -> any Detector.Type {
         guard let t = all.first(where: { $0.descriptor.name == name }) else {
