@@ -9,6 +9,7 @@ struct AnomalyKitCommand: ParsableCommand {
         abstract: "Anomaly detection for new domains: fit, score, evaluate and benchmark detectors.",
         version: AnomalyKitInfo.version,
         subcommands: [DetectorsCommand.self, FitCommand.self, ScoreCommand.self, EvaluateCommand.self,
-                      BenchmarkCommand.self, DemoCommand.self, TrainSpeedCommand.self]
+                      BenchmarkCommand.self, DemoCommand.self, PretrainCommand.self, FinetuneCommand.self,
+                      TransferCommand.self, TrainSpeedCommand.self]
     )
 }

@@ -255,13 +255,13 @@ extension FittedNeuralDetector {
 /// The shared training procedure of the neural detectors.
 public enum NeuralFitting {
     public static func fit<D: NeuralDetector>(_ detector: D, _ data: Matrix, labels: [Int]?, start: TrainedNetwork?,
-                                              tuning: FineTuning?) throws -> D.Fitted {
+                                              tuning: FineTuning?, checkLabels: Bool = true) throws -> D.Fitted {
         let name = D.descriptor.name
         try detector.validateForFitting(data, minimumRows: 2)
         if let labels, labels.count != data.rows {
             throw AnomalyError.shape("\(labels.count) labels for \(data.rows) training rows")
         }
-        try detector.validateLabels(labels, rows: data.rows)
+        if checkLabels { try detector.validateLabels(labels, rows: data.rows) }
         let training = detector.training
         var model: TrainedNetwork
         if var start {

@@ -1,0 +1,83 @@
+import AnomalyMath
+import AnomalyNN
+import Foundation
+
+/// How source and target domains are brought together during transfer.
+public enum Adaptation: String, Sendable, CaseIterable {
+    /// Plain pretraining on the sources, then fine-tuning on the target.
+    case none
+    /// CORAL (Sun, Feng & Saenko, 2016): before pretraining, the source rows are whitened with
+    /// their own covariance and re-coloured with the target's, so second-order statistics match.
+    case coral
+    /// A maximum-mean-discrepancy penalty between source and target representations (the
+    /// network's `encoder` output), multi-bandwidth RBF, added to the loss during joint training.
+    case mmd
+    /// Domain-adversarial training (Ganin et al., 2016): a small domain classifier on the
+    /// representation, behind a gradient-reversal layer whose weight ramps from 0 to 1.
+    case dann
+}
+
+/// CORAL's closed form on row matrices.
+public enum CORAL {
+    /// Source rows mapped so their covariance matches the target's: centre on the source mean,
+    /// whiten with `(C_s + λI)^−½`, colour with `(C_t + λI)^½`, move to the target mean.
+    /// `λ` = 1 as in the paper (features are expected standardised); with few target rows the
+    /// identity term dominates and CORAL mostly whitens the source.
+    /// - Complexity: O(n·d² + d³) through BLAS and LAPACK.
+    public static func align(source: Matrix, target: Matrix, regularisation: Double = 1) throws -> Matrix {
+        precondition(source.cols == target.cols, "CORAL needs equal feature counts")
+        let d = source.cols
+        let (ms, cs) = moments(source), (mt, ct) = moments(target)
+        let whiten = try matrixPower(cs, d, regularisation: regularisation, power: -0.5)
+        let colour = try matrixPower(ct, d, regularisation: regularisation, power: 0.5)
+        // T = whiten · colour (both symmetric, d × d); out = (X − m_s)·T + m_t
+        var t = [Double](repeating: 0, count: d * d)
+        whiten.withUnsafeBufferPointer { w in colour.withUnsafeBufferPointer { c in t.withUnsafeMutableBufferPointer { tb in
+            BLAS.dgemm(transA: false, transB: false, m: d, n: d, k: d, alpha: 1, a: w.baseAddress!, lda: d,
+                       b: c.baseAddress!, ldb: d, beta: 0, c: tb.baseAddress!, ldc: d)
+        } } }
+        var centred = [Double](repeating: 0, count: source.rows * d)
+        source.values.withUnsafeBufferPointer { x in
+            for r in 0..<source.rows { for j in 0..<d { centred[r * d + j] = Double(x[r * d + j]) - ms[j] } }
+        }
+        var out = [Double](repeating: 0, count: source.rows * d)
+        centred.withUnsafeBufferPointer { a in t.withUnsafeBufferPointer { b in out.withUnsafeMutableBufferPointer { o in
+            BLAS.dgemm(transA: false, transB: false, m: source.rows, n: d, k: d, alpha: 1, a: a.baseAddress!, lda: d,
+                       b: b.baseAddress!, ldb: d, beta: 0, c: o.baseAddress!, ldc: d)
+        } } }
+        for r in 0..<source.rows { for j in 0..<d { out[r * d + j] += mt[j] } }
+        return Matrix(rows: source.rows, cols: d, values: out.map { Float($0) })
+    }
+
+    /// Column means and the (biased) covariance, in `Double`.
+    static func moments(_ x: Matrix) -> ([Double], [Double]) {
+        let n = max(1, x.rows), d = x.cols
+        var mean = [Double](repeating: 0, count: d)
+        x.values.withUnsafeBufferPointer { v in for r in 0..<x.rows { for j in 0..<d { mean[j] += Double(v[r * d + j]) } } }
+        for j in 0..<d { mean[j] /= Double(n) }
+        var centred = [Double](repeating: 0, count: x.rows * d)
+        x.values.withUnsafeBufferPointer { v in for r in 0..<x.rows { for j in 0..<d { centred[r * d + j] = Double(v[r * d + j]) - mean[j] } } }
+        var cov = [Double](repeating: 0, count: d * d)
+        centred.withUnsafeBufferPointer { a in cov.withUnsafeMutableBufferPointer { c in
+            BLAS.dgemm(transA: true, transB: false, m: d, n: d, k: x.rows, alpha: 1 / Double(n), a: a.baseAddress!, lda: d,
+                       b: a.baseAddress!, ldb: d, beta: 0, c: c.baseAddress!, ldc: d)
+        } }
+        return (mean, cov)
+    }
+
+    /// `(C + λI)^p` for symmetric `C` by eigendecomposition.
+    static func matrixPower(_ c: [Double], _ d: Int, regularisation: Double, power: Double) throws -> [Double] {
+        var a = c
+        for j in 0..<d { a[j * d + j] += regularisation }
+        let eig = try SymmetricEigen(symmetric: a, n: d)
+        var out = [Double](repeating: 0, count: d * d)
+        // V · diag(λ^p) · Vᵀ
+        var scaled = eig.vectors
+        for i in 0..<d { for k in 0..<d { scaled[i * d + k] *= Foundation.pow(max(eig.values[k], 1e-12), power) } }
+        scaled.withUnsafeBufferPointer { s in eig.vectors.withUnsafeBufferPointer { v in out.withUnsafeMutableBufferPointer { o in
+            BLAS.dgemm(transA: false, transB: true, m: d, n: d, k: d, alpha: 1, a: s.baseAddress!, lda: d,
+                       b: v.baseAddress!, ldb: d, beta: 0, c: o.baseAddress!, ldc: d)
+        } } }
+        return out
+    }
+}

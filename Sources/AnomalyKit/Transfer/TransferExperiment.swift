@@ -1,0 +1,194 @@
+import AnomalyMath
+import AnomalyNN
+import Foundation
+
+/// The transfer experiment behind `anomalykit transfer`: does reusing source domains help on a
+/// target with only a few labelled rows, and by how much?
+///
+/// The target is split stratified 70/30 with the seed; `shots` normal rows and `anomalyShots`
+/// anomalies are drawn from its training part, and its test part is the test set. Every mode is
+/// scored on that test set:
+/// - `scratch`: the detector trained on the shots only;
+/// - `source_only`: pretrained on the sources, no target rows;
+/// - `finetuned`: pretrained, then fine-tuned on the shots (small learning rate);
+/// - `adapted`: with the chosen adaptation — `coral` pretrains on CORAL-aligned sources then
+///   fine-tunes; `mmd`/`dann` train jointly on sources and shots with the penalty; `none` is plain
+///   mixed training (sources and shots together, the shots weighted);
+/// - `interpolated`: `α·source + (1−α)·fine-tuned` weights, α given or chosen on held-out shots;
+/// - `knn_shots`: kNN (k = 5, capped by the shots) fitted on the normal shots.
+public struct TransferExperiment: Sendable {
+    public var shots: Int
+    public var anomalyShots = 0
+    public var adaptation: Adaptation = .none
+    public var seed: UInt64 = 42
+    public var testFraction = 0.3
+    /// Fine-tuning: frozen prefixes, new head, learning rate (default: a tenth of the detector's),
+    /// epochs (default: the detector's).
+    public var freeze: [String] = []
+    public var newHead = false
+    public var fineTuneLearningRate: Double?
+    public var fineTuneEpochs: Int?
+    /// Weight interpolation α; nil = chosen on held-out shots.
+    public var alpha: Double?
+    /// Weight of the target rows in mixed/joint training.
+    public var targetWeight = 1.0
+    public var adaptationWeight = 1.0
+
+    public init(shots: Int) { self.shots = shots }
+
+    public struct ModeResult: Sendable {
+        public var rocAUC: Double
+        public var averagePrecision: Double
+        public var fitSeconds: Double
+        public var note: String?
+    }
+
+    public struct Outcome: Sendable {
+        public var modes: [(name: String, result: ModeResult?, reason: String?)]
+        public var alpha: Double?
+        public var testRows: Int
+        public var testAnomalies: Int
+        public var sourceRows: Int
+    }
+
+    public static let modeNames = ["scratch", "source_only", "finetuned", "adapted", "interpolated", "knn_shots"]
+
+    /// Runs every mode. - Throws: on mismatched features, too few target rows for the shots, …
+    public func run<D: NeuralDetector>(_ detector: D, sources: [DomainData], sourceNames: [String],
+                                       target: DomainData, targetName: String) throws -> Outcome {
+        guard shots >= 1 else { throw AnomalyError.parameter("shots", "must be ≥ 1, got \(shots)") }
+        guard anomalyShots >= 0 else { throw AnomalyError.parameter("anomaly-shots", "must be ≥ 0, got \(anomalyShots)") }
+        guard let y = target.labels else { throw AnomalyError.data("has no labels (needed to split and evaluate)", file: targetName) }
+        for (s, name) in zip(sources, sourceNames) where s.x.cols != target.x.cols {
+            throw AnomalyError.shape("has \(s.x.cols) features but the target \(targetName) has \(target.x.cols)", field: name)
+        }
+        let split = try StratifiedSplit.split(labels: y, testFraction: testFraction, seed: seed)
+        let trainNormals = split.train.filter { y[$0] == 0 }, trainAnomalies = split.train.filter { y[$0] == 1 }
+        guard shots <= trainNormals.count else {
+            throw AnomalyError.parameter("shots", "\(shots) normal shots requested but the target's training part has only \(trainNormals.count) normal rows")
+        }
+        guard anomalyShots <= trainAnomalies.count else {
+            throw AnomalyError.parameter("anomaly-shots", "\(anomalyShots) anomaly shots requested but the target's training part has only \(trainAnomalies.count) anomalies")
+        }
+        var rng = SeededGenerator(seed: seed &+ 1)
+        let normalShots = rng.sample(shots, from: trainNormals.count).map { trainNormals[$0] }
+        let anomalyRows = rng.sample(anomalyShots, from: trainAnomalies.count).map { trainAnomalies[$0] }
+        let shotRows = normalShots + anomalyRows
+        let shotData = DomainData(x: target.x.rows(at: shotRows), labels: shotRows.map { y[$0] })
+        let testX = target.x.rows(at: split.test), testY = split.test.map { y[$0] }
+        let pooled = DomainData.pooled(sources)
+
+        func evaluate(_ fitted: D.Fitted, seconds: Double) throws -> ModeResult {
+            let scores = try fitted.scores(testX)
+            return ModeResult(rocAUC: Metrics.rocAUC(labels: testY, scores: scores),
+                              averagePrecision: Metrics.averagePrecision(labels: testY, scores: scores), fitSeconds: seconds)
+        }
+        func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let v = try body()
+            return (v, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+        }
+        var modes: [(String, ModeResult?, String?)] = []
+        func attempt(_ name: String, _ body: () throws -> ModeResult) {
+            do { modes.append((name, try body(), nil)) } catch let e as AnomalyError {
+                modes.append((name, nil, e.message))
+            } catch { modes.append((name, nil, "\(error)")) }
+        }
+        let shotLabels = D.labelUse == .unsupervised ? nil : shotData.labels
+        var tuning = FineTuning()
+        tuning.freeze = freeze
+        tuning.newHead = newHead
+        tuning.learningRate = fineTuneLearningRate ?? detector.training.learningRate / 10
+        tuning.epochs = fineTuneEpochs
+        tuning.seed = seed
+
+        attempt("scratch") {
+            let (m, t) = try timed { try detector.fit(shotData.x, labels: shotLabels) }
+            return try evaluate(m, seconds: t)
+        }
+        let (pretrained, pretrainSeconds) = try timed { try TransferLearning.pretrain(detector, sources: pooled) }
+        attempt("source_only") { try evaluate(pretrained, seconds: pretrainSeconds) }
+        var tuned: D.Fitted?
+        attempt("finetuned") {
+            let (m, t) = try timed { try TransferLearning.fineTune(detector, pretrained, on: shotData, tuning: tuning) }
+            tuned = m
+            return try evaluate(m, seconds: pretrainSeconds + t)
+        }
+        attempt("adapted") {
+            switch adaptation {
+            case .coral:
+                let (m, t) = try timed { () throws -> D.Fitted in
+                    let aligned = try sources.map { s in DomainData(x: try CORAL.align(source: s.x, target: shotData.x), labels: s.labels) }
+                    let base = try TransferLearning.pretrain(detector, sources: DomainData.pooled(aligned))
+                    return try TransferLearning.fineTune(detector, base, on: shotData, tuning: tuning)
+                }
+                return try evaluate(m, seconds: t)
+            case .none, .mmd, .dann:
+                let (m, t) = try timed {
+                    try TransferLearning.jointTrain(detector, source: pooled, target: shotData, adaptation: adaptation,
+                                                    targetWeight: targetWeight, adaptationWeight: adaptationWeight)
+                }
+                return try evaluate(m, seconds: t)
+            }
+        }
+        var chosenAlpha: Double?
+        attempt("interpolated") {
+            guard let tuned else { throw AnomalyError(.numeric, "needs the fine-tuned model, which failed") }
+            let (m, t) = try timed { () throws -> D.Fitted in
+                let a = try alpha ?? chooseAlpha(detector, pretrained: pretrained, shots: shotData, tuning: tuning)
+                chosenAlpha = a
+                return TransferLearning.interpolate(source: pretrained, tuned: tuned, alpha: a, rows: shotData.x)
+            }
+            var r = try evaluate(m, seconds: pretrainSeconds + t)
+            r.note = "alpha \(chosenAlpha.map { String(format: "%.2f", $0) } ?? "?")"
+            return r
+        }
+        attempt("knn_shots") {
+            let normals = target.x.rows(at: normalShots)
+            let k = min(5, max(1, normals.rows - 1))
+            let (m, t) = try timed { try KNN(neighbors: k).fit(normals) }
+            let scores = try m.scores(testX)
+            return ModeResult(rocAUC: Metrics.rocAUC(labels: testY, scores: scores),
+                              averagePrecision: Metrics.averagePrecision(labels: testY, scores: scores), fitSeconds: t,
+                              note: "k = \(k)")
+        }
+        return Outcome(modes: modes, alpha: chosenAlpha, testRows: testX.rows, testAnomalies: testY.filter { $0 == 1 }.count,
+                       sourceRows: pooled.x.rows)
+    }
+
+    /// α on held-out shots: fine-tune on ~80% of the shots, then pick α ∈ {0, 0.1, …, 1} by
+    /// ROC-AUC on the held-out rows when they contain both classes, else by the detector's
+    /// mean score on the held-out normals (lower = the target's normal rows fit better).
+    func chooseAlpha<D: NeuralDetector>(_ detector: D, pretrained: D.Fitted, shots: DomainData,
+                                        tuning: FineTuning) throws -> Double {
+        let n = shots.x.rows
+        guard n >= 2 else { return 0.5 }
+        var rng = SeededGenerator(seed: seed &+ 99)
+        let order = rng.shuffled(Array(0..<n))
+        let held = max(1, n / 5)
+        let validation = Array(order[0..<held]), fitting = Array(order[held...])
+        let fitData = DomainData(x: shots.x.rows(at: fitting), labels: shots.labels.map { l in fitting.map { l[$0] } })
+        let tuned = try TransferLearning.fineTune(detector, pretrained, on: fitData, tuning: tuning)
+        let vx = shots.x.rows(at: validation)
+        let vy = shots.labels.map { l in validation.map { l[$0] } } ?? [Int](repeating: 0, count: validation.count)
+        let bothClasses = Set(vy).count == 2
+        var best = (alpha: 0.0, value: -Double.infinity)
+        for step in 0...10 {
+            let a = Double(step) / 10
+            let m = TransferLearning.interpolate(source: pretrained, tuned: tuned, alpha: a, rows: fitData.x)
+            let s = try m.scores(vx)
+            let value: Double
+            if bothClasses {
+                value = Metrics.rocAUC(labels: vy, scores: s)
+            } else {
+                // Relative to the model's own training-score scale, so α values are comparable.
+                let train = m.trainingScores
+                let mean = train.reduce(0, +) / Double(max(1, train.count))
+                let sd = (train.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, train.count))).squareRoot()
+                value = -(s.reduce(0, +) / Double(s.count) - mean) / max(sd, 1e-12)
+            }
+            if value > best.value { best = (a, value) }
+        }
+        return best.alpha
+    }
+}

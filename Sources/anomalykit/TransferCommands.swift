@@ -1,0 +1,193 @@
+import AnomalyKit
+import ArgumentParser
+import Foundation
+
+/// Loads labelled domains for transfer: features must agree across files.
+func loadDomains(_ paths: [String], _ input: InputOptions) throws -> [(path: String, data: DomainData, names: [String])] {
+    try paths.map { path in
+        let ds = try loadDataset(path, input, allowMissing: false)
+        try ds.x.requireFinite(path)
+        return (path, DomainData(x: ds.x, labels: ds.labels), ds.featureNames)
+    }
+}
+
+func splitList(_ text: String, option: String) throws -> [String] {
+    let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    guard !parts.isEmpty else { throw AnomalyError.parameter(option, "expected a comma-separated list, got '\(text)'") }
+    return parts
+}
+
+/// Fine-tuning knobs shared by `finetune` and `transfer`.
+struct FineTuneOptions: ParsableArguments {
+    @Option(name: .long, help: "Comma-separated parameter-name prefixes to keep fixed (e.g. encoder).") var freeze: String?
+    @Flag(name: .customLong("new-head"), help: "Re-initialise the output head before fine-tuning.") var newHead = false
+    @Option(name: .long, help: "Fine-tuning learning rate, in (0, 10] (default: a tenth of the detector's).") var lr: Double?
+    @Option(name: .long, help: "Fine-tuning epochs, 1…100000 (default: the detector's).") var epochs: Int?
+
+    func tuning(seed: UInt64) throws -> FineTuning {
+        var t = FineTuning()
+        if let freeze { t.freeze = try splitList(freeze, option: "--freeze") }
+        t.newHead = newHead
+        if let lr {
+            guard lr > 0, lr <= 10, lr.isFinite else { throw AnomalyError.parameter("--lr", "must be in (0, 10], got \(lr)") }
+            t.learningRate = lr
+        }
+        if let epochs {
+            guard (1...100_000).contains(epochs) else { throw AnomalyError.parameter("--epochs", "must be in [1, 100000], got \(epochs)") }
+            t.epochs = epochs
+        }
+        t.seed = seed
+        return t
+    }
+}
+
+/// `anomalykit pretrain`: a neural detector trained on source domains, saved for fine-tuning.
+struct PretrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain",
+        abstract: "Pretrain a neural detector on one or more source datasets.",
+        discussion: "Unsupervised detectors train on the sources' normal rows when labels are known; devnet and classifier on all rows with their labels.")
+
+    @Option(name: .long, help: "Comma-separated source files (same features).") var source: String
+    @OptionGroup var detectorOptions: DetectorOptions
+    @OptionGroup var input: InputOptions
+    @Option(name: .long, help: "Where to write the model (.safetensors).") var model: String
+    @Flag(help: "Print a JSON summary.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let (detector, contamination, _, _) = try detectorOptions.resolve()
+            let domains = try loadDomains(try splitList(source, option: "--source"), input)
+            for d in domains.dropFirst() where d.data.x.cols != domains[0].data.x.cols {
+                throw AnomalyError.shape("has \(d.data.x.cols) features but \(domains[0].path) has \(domains[0].data.x.cols)", field: d.path)
+            }
+            let pooled = DomainData.pooled(domains.map(\.data))
+            let start = DispatchTime.now().uptimeNanoseconds
+            let m = try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination,
+                                              featureNames: domains[0].names)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            try m.save(to: model)
+            let summary: [String: Any] = ["detector": m.detectorName, "sources": domains.map(\.path), "rows": m.trainingRows,
+                                          "features": m.featureCount, "fit_seconds": seconds, "model": model]
+            if json { print(try jsonString(summary)) } else {
+                print("pretrained \(m.detectorName) on \(domains.count) source file(s), \(m.trainingRows) rows × \(m.featureCount) features in \(fmt(seconds, 2)) s → \(model)")
+            }
+        }
+    }
+}
+
+/// `anomalykit finetune --model base.safetensors --train TARGET … --model tuned.safetensors`.
+struct FinetuneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Fine-tune a pretrained neural model on target data.",
+        discussion: "Give --model twice: first the pretrained model, then where to write the fine-tuned one.")
+
+    @Option(name: .long, help: "The pretrained model, then the output model (give it twice).") var model: [String] = []
+    @Option(name: .long, help: "Target training data (.csv, .npy or .npz).") var train: String
+    @OptionGroup var tune: FineTuneOptions
+    @OptionGroup var input: InputOptions
+    @Option(name: .long, help: "Seed for the new head and shuffling.") var seed: UInt64 = 0
+    @Flag(help: "Print a JSON summary.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            guard model.count == 2 else {
+                throw AnomalyError.parameter("--model", "give --model twice: the pretrained model, then the output (got \(model.count))")
+            }
+            let tuning = try tune.tuning(seed: seed)
+            let base = try AnomalyModel.load(from: model[0])
+            let ds = try DataLoader.load(path: train, labelColumn: input.labelColumn, drop: input.dropList,
+                                         delimiter: try input.delimiterCharacter, schema: base.schema, allowMissing: false)
+            try ds.x.requireFinite(train)
+            let start = DispatchTime.now().uptimeNanoseconds
+            let tuned = try base.fineTuned(on: DomainData(x: ds.x, labels: ds.labels), tuning: tuning)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            try tuned.save(to: model[1])
+            let summary: [String: Any] = ["detector": tuned.detectorName, "base": model[0], "model": model[1],
+                                          "rows": ds.rowCount, "fit_seconds": seconds, "frozen": tuning.freeze, "new_head": tuning.newHead]
+            if json { print(try jsonString(summary)) } else {
+                print("fine-tuned \(tuned.detectorName) on \(ds.rowCount) rows of \(train) in \(fmt(seconds, 2)) s → \(model[1])")
+            }
+        }
+    }
+}
+
+/// `anomalykit transfer`: the transfer experiment (see `TransferExperiment`).
+struct TransferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transfer",
+        abstract: "Does transfer help on this target? scratch, source-only, fine-tuned, adapted, interpolated and kNN on the shots.")
+
+    @Option(name: .long, help: "Comma-separated source files.") var source: String
+    @Option(name: .long, help: "Target file (labelled: split 70/30, shots from the training part).") var target: String
+    @Option(name: .long, help: "Normal target rows available for training (K).") var shots: Int
+    @Option(name: .customLong("anomaly-shots"), help: "Labelled target anomalies available (A).") var anomalyShots: Int = 0
+    @Option(name: .long, help: "Neural detector.") var detector: String = "autoencoder"
+    @Option(name: .customLong("param"), help: ArgumentHelp("A detector parameter as name=value (repeatable).", valueName: "name=value"))
+    var params: [String] = []
+    @Option(name: .long, help: "Domain adaptation for the 'adapted' mode: none (mixed training), coral, mmd, dann.") var adapt: String = "coral"
+    @Option(name: .long, help: "Interpolation weight α of the source weights (default: chosen on held-out shots).") var alpha: Double?
+    @Option(name: .customLong("target-weight"), help: "Weight of target rows in mixed/joint training.") var targetWeight: Double = 1
+    @OptionGroup var tune: FineTuneOptions
+    @OptionGroup var input: InputOptions
+    @Option(name: .long, help: "Seed of the split, the shots and training.") var seed: UInt64 = 42
+    @Flag(help: "Print exactly one JSON object.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            guard let adaptation = Adaptation(rawValue: adapt) else {
+                throw AnomalyError.parameter("--adapt", "expected one of none, coral, mmd, dann; got '\(adapt)'")
+            }
+            if let alpha, !(0...1).contains(alpha) { throw AnomalyError.parameter("--alpha", "must be in [0, 1], got \(alpha)") }
+            guard targetWeight >= 0, targetWeight.isFinite else {
+                throw AnomalyError.parameter("--target-weight", "must be ≥ 0, got \(targetWeight)")
+            }
+            let resolved = try resolveDetector(detector, params: params)
+            let sourcePaths = try splitList(source, option: "--source")
+            let targetURL = URL(fileURLWithPath: target).standardizedFileURL.resolvingSymlinksInPath()
+            for s in sourcePaths where URL(fileURLWithPath: s).standardizedFileURL.resolvingSymlinksInPath() == targetURL {
+                throw AnomalyError.parameter("--source", "\(s) is the target itself; sources must differ from the target")
+            }
+            let sources = try loadDomains(sourcePaths, input)
+            let targetData = try loadDomains([target], input)[0]
+            let tuning = try tune.tuning(seed: seed)
+            var experiment = TransferExperiment(shots: shots)
+            experiment.anomalyShots = anomalyShots
+            experiment.adaptation = adaptation
+            experiment.seed = seed
+            experiment.freeze = tuning.freeze
+            experiment.newHead = tuning.newHead
+            experiment.fineTuneLearningRate = tuning.learningRate
+            experiment.fineTuneEpochs = tuning.epochs
+            experiment.alpha = alpha
+            experiment.targetWeight = targetWeight
+            let outcome = try experiment.run(anyDetector: resolved.detector, sources: sources.map(\.data),
+                                             sourceNames: sources.map(\.path), target: targetData.data, targetName: target)
+            if json {
+                var object: [String: Any] = [
+                    "detector": detector, "target": target, "sources": sourcePaths, "shots": shots, "anomaly_shots": anomalyShots,
+                    "adapt": adaptation.rawValue, "seed": seed, "n_test": outcome.testRows, "n_test_anomalies": outcome.testAnomalies,
+                    "source_rows": outcome.sourceRows, "alpha": outcome.alpha as Any,
+                ]
+                for (name, result, reason) in outcome.modes {
+                    if let r = result {
+                        var entry: [String: Any] = ["roc_auc": r.rocAUC, "average_precision": r.averagePrecision, "fit_seconds": r.fitSeconds]
+                        if let note = r.note { entry["note"] = note }
+                        object[name] = entry
+                    } else {
+                        object[name] = ["roc_auc": NSNull(), "average_precision": NSNull(), "fit_seconds": NSNull(), "error": reason ?? "failed"]
+                    }
+                }
+                print(try jsonString(object))
+            } else {
+                print("transfer: \(detector), \(sourcePaths.count) source file(s) (\(outcome.sourceRows) rows) → \(target)")
+                print("K = \(shots) normal shots, A = \(anomalyShots) anomaly shots, adaptation \(adaptation.rawValue), seed \(seed); test \(outcome.testRows) rows (\(outcome.testAnomalies) anomalies)")
+                print(renderTable(["mode", "ROC-AUC", "AP", "fit s", "note"], outcome.modes.map { name, r, reason in
+                    guard let r else { return [name, "—", "—", "—", reason ?? "failed"] }
+                    return [name, fmt(r.rocAUC), fmt(r.averagePrecision), fmt(r.fitSeconds, 2), r.note ?? ""]
+                }))
+            }
+        }
+    }
+}
