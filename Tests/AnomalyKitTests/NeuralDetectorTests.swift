@@ -1,0 +1,225 @@
+import AnomalyKit
+import AnomalyNN
+import Foundation
+import Testing
+import TestSupport
+
+/// Small, quick settings so every test trains in milliseconds.
+func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any Detector {
+    var a: [String: String] = [:]
+    switch name {
+    case "autoencoder", "vae": a = ["epoch_num": "3"]
+    case "deepsvdd", "classifier": a = ["epochs": "3"]
+    case "devnet": a = ["epochs": "3", "batches_per_epoch": "3", "batch_size": "16"]
+    default: break
+    }
+    return try DetectorRegistry.make(name, assignments: a.merging(extra) { $1 })
+}
+
+@Suite struct NeuralDetectorTests {
+    static let data = TestSupport.gaussianWithOutliers(n: 120, d: 6, outliers: 12, seed: 3)
+    static let neural = ["autoencoder", "vae", "deepsvdd", "devnet", "classifier"]
+
+    @Test(arguments: neural)
+    func sameSeedSameScoresOtherSeedOtherScores(name: String) throws {
+        let (x, y) = Self.data
+        let a = try quick(name).fit(x, labels: y).scores(x)
+        let b = try quick(name).fit(x, labels: y).scores(x)
+        let c = try quick(name, ["random_state": "7"]).fit(x, labels: y).scores(x)
+        #expect(a == b)
+        #expect(a != c)
+    }
+
+    @Test(arguments: neural)
+    func findsTheOutliersOfAnEasyDataset(name: String) throws {
+        let (x, y) = Self.data
+        let more: [String: String] = switch name {
+        case "autoencoder", "vae": ["epoch_num": "30"]
+        case "devnet": ["epochs": "20", "batches_per_epoch": "5", "batch_size": "32"]
+        default: ["epochs": "30"]
+        }
+        let scores = try quick(name, more).fit(x, labels: y).scores(x)
+        #expect(Metrics.rocAUC(labels: y, scores: scores) > 0.8, "\(name)")
+    }
+
+    @Test func labelledDetectorsExplainMissingOrOneClassLabels() throws {
+        let (x, y) = Self.data
+        let devnet = #expect(throws: AnomalyError.self) { try quick("devnet").fit(x, labels: nil) }
+        #expect(devnet?.description.contains("devnet needs labels") == true)
+        let noAnomaly = #expect(throws: AnomalyError.self) { try quick("devnet").fit(x, labels: [Int](repeating: 0, count: y.count)) }
+        #expect(noAnomaly?.description.contains("labelled 1") == true)
+        let oneClass = #expect(throws: AnomalyError.self) { try quick("classifier").fit(x, labels: [Int](repeating: 1, count: y.count)) }
+        #expect(oneClass?.description.contains("both classes") == true)
+        #expect(throws: AnomalyError.self) { try quick("classifier").fit(x, labels: [0, 1]) }
+    }
+
+    @Test func aDivergingLossStopsWithAClearError() throws {
+        let (x, _) = Self.data
+        let e = #expect(throws: AnomalyError.self) {
+            var huge = x
+            for i in 0..<huge.values.count { huge.values[i] *= 1e6 }
+            _ = try quick("autoencoder", ["lr": "10", "optimizer_name": "sgd", "batch_norm": "false", "epoch_num": "50",
+                                          "preprocessing": "false"]).fit(huge)
+        }
+        #expect(e?.description.contains("NaN or infinite") == true)
+    }
+
+    @Test func parameterNamesAndShapesFollowPyTorch() throws {
+        let (x, _) = Self.data
+        let model = try #require(try quick("autoencoder").fit(x) as? FittedAutoEncoder)
+        let p = model.model.parameters
+        #expect(p.names.first == "encoder.0.weight" && p.shape(of: "encoder.0.weight") == [64, 6])
+        #expect(p.shape(of: "decoder.4.weight") == [6, 64] && p.shape(of: "decoder.4.bias") == [6])
+        #expect(model.model.buffers.names.contains("encoder.1.running_mean"))
+    }
+}
+
+@Suite struct FineTuningTests {
+    static let source = TestSupport.gaussianWithOutliers(n: 150, d: 5, outliers: 15, seed: 1)
+    static let target = TestSupport.gaussianWithOutliers(n: 60, d: 5, outliers: 6, seed: 2)
+
+    @Test func frozenLayersStayFixedAndTheNewHeadIsRetrained() throws {
+        let detector = try #require(try quick("classifier") as? Classifier)
+        let base = try detector.fit(Self.source.x, labels: Self.source.y)
+        var tuning = FineTuning()
+        tuning.freeze = ["encoder"]
+        tuning.newHead = true
+        tuning.epochs = 2
+        let tuned = try detector.fineTune(base, on: Self.target.x, labels: Self.target.y, tuning: tuning)
+        for name in base.model.parameters.names(under: "encoder") {
+            #expect(tuned.model.parameters[name] == base.model.parameters[name], "\(name) must not change")
+        }
+        #expect(tuned.model.parameters["head.weight"] != base.model.parameters["head.weight"])
+    }
+
+    @Test func aFreezeNameThatMatchesNoLayerIsRefused() throws {
+        let detector = try #require(try quick("autoencoder") as? AutoEncoder)
+        let base = try detector.fit(Self.source.x)
+        var tuning = FineTuning()
+        tuning.freeze = ["encodr"]
+        let e = #expect(throws: AnomalyError.self) { try detector.fineTune(base, on: Self.target.x, labels: nil, tuning: tuning) }
+        #expect(e?.description.contains("'encodr' matches no layer") == true)
+        #expect(e?.description.contains("encoder, decoder") == true)
+    }
+
+    @Test func fineTuningOnOtherFeaturesIsRefused() throws {
+        let detector = try #require(try quick("autoencoder") as? AutoEncoder)
+        let base = try detector.fit(Self.source.x)
+        #expect(throws: AnomalyError.self) {
+            try detector.fineTune(base, on: Self.target.x.columns(at: [0, 1, 2]), labels: nil, tuning: FineTuning())
+        }
+    }
+
+    @Test func interpolationEndsAreTheTwoModels() throws {
+        let detector = try #require(try quick("autoencoder") as? AutoEncoder)
+        let base = try detector.fit(Self.source.x)
+        let tuned = try detector.fineTune(base, on: Self.target.x, labels: nil, tuning: FineTuning())
+        let atSource = TransferLearning.interpolate(source: base, tuned: tuned, alpha: 1, rows: Self.target.x)
+        let atTuned = TransferLearning.interpolate(source: base, tuned: tuned, alpha: 0, rows: Self.target.x)
+        #expect(atSource.model.parameters == base.model.parameters)
+        #expect(atTuned.model.parameters == tuned.model.parameters)
+        let half = TransferLearning.interpolate(source: base, tuned: tuned, alpha: 0.5, rows: Self.target.x)
+        let w = "encoder.0.weight"
+        let expected = zip(base.model.parameters[w]!.values, tuned.model.parameters[w]!.values).map { 0.5 * $0 + 0.5 * $1 }
+        #expect(zip(half.model.parameters[w]!.values, expected).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
+    @Test func modelFileRoundTripAfterFineTuning() throws {
+        let base = try AnomalyModel.pretrain(try quick("deepsvdd"), sources: DomainData(x: Self.source.x, labels: Self.source.y))
+        var tuning = FineTuning()
+        tuning.epochs = 2
+        let tuned = try base.fineTuned(on: DomainData(x: Self.target.x, labels: nil), tuning: tuning)
+        let path = TestSupport.temporaryDirectory() + "/tuned.safetensors"
+        try tuned.save(to: path)
+        #expect(try AnomalyModel.load(from: path).scores(Self.target.x) == tuned.scores(Self.target.x))
+    }
+
+    @Test func classicModelsCannotBeFineTuned() throws {
+        let knn = try AnomalyModel.fit(try DetectorRegistry.make("knn"), on: Dataset(x: Self.source.x))
+        let e = #expect(throws: AnomalyError.self) { try knn.fineTuned(on: DomainData(x: Self.target.x, labels: nil), tuning: FineTuning()) }
+        #expect(e?.description.contains("needs a neural model") == true)
+    }
+}
+
+@Suite struct DomainAdaptationTests {
+    @Test func coralMatchesTheTargetCovariance() throws {
+        var rng = SeededGenerator(seed: 4)
+        func sample(_ n: Int, _ f: (Double, Double) -> (Double, Double)) -> Matrix {
+            var m = Matrix(rows: n, cols: 2)
+            for i in 0..<n { let (a, b) = f(rng.nextGaussian(), rng.nextGaussian()); m[i, 0] = Float(a); m[i, 1] = Float(b) }
+            return m
+        }
+        let source = sample(4000) { a, b in (3 * a, 0.5 * b + 1) }
+        let target = sample(4000) { a, b in (a + b, b - 2) }
+        let aligned = try CORAL.align(source: source, target: target, regularisation: 1e-9)
+        let (ma, ca) = Statistics.covariance(aligned, ddof: 0)
+        let (mt, ct) = Statistics.covariance(target, ddof: 0)
+        for j in 0..<2 { #expect(abs(ma[j] - mt[j]) < 1e-3) }
+        for i in 0..<4 { #expect(abs(ca[i] - ct[i]) < 0.01 * max(1, abs(ct[i]))) }
+    }
+
+    @Test(arguments: [Adaptation.none, .mmd, .dann])
+    func jointTrainingRuns(adaptation: Adaptation) throws {
+        let source = TestSupport.gaussianWithOutliers(n: 100, d: 4, outliers: 10, seed: 5)
+        let target = TestSupport.gaussianWithOutliers(n: 30, d: 4, outliers: 3, seed: 6)
+        let detector = try #require(try quick("autoencoder") as? AutoEncoder)
+        let m = try TransferLearning.jointTrain(detector, source: DomainData(x: source.x, labels: source.y),
+                                                target: DomainData(x: target.x.rows(at: 0..<10), labels: nil), adaptation: adaptation)
+        let scores = try m.scores(target.x)
+        #expect(scores.allSatisfy { $0.isFinite })
+        // Trained parameters only: no domain classifier left in the model.
+        #expect(!m.model.parameters.names.contains { $0.hasPrefix("domain") })
+    }
+}
+
+@Suite struct TransferExperimentTests {
+    static func domains() -> ([DomainData], DomainData) {
+        let a = TestSupport.gaussianWithOutliers(n: 120, d: 4, outliers: 12, seed: 7)
+        let b = TestSupport.gaussianWithOutliers(n: 120, d: 4, outliers: 12, seed: 8)
+        let t = TestSupport.gaussianWithOutliers(n: 100, d: 4, outliers: 20, seed: 9)
+        return ([DomainData(x: a.x, labels: a.y), DomainData(x: b.x, labels: b.y)], DomainData(x: t.x, labels: t.y))
+    }
+
+    @Test func reportsEveryMode() throws {
+        let (sources, target) = Self.domains()
+        var e = TransferExperiment(shots: 10)
+        e.adaptation = .coral
+        let out = try e.run(anyDetector: try quick("autoencoder"), sources: sources, sourceNames: ["a", "b"], target: target, targetName: "t")
+        #expect(out.modes.map(\.name) == TransferExperiment.modeNames)
+        for m in out.modes { #expect(m.result != nil, "\(m.name): \(m.reason ?? "")") }
+        #expect(out.testRows == 36 && out.testAnomalies == 6)  // 30% of 100 normal + 20 outlier rows
+    }
+
+    @Test func badRequestsAreExplained() throws {
+        let (sources, target) = Self.domains()
+        let ae = try quick("autoencoder")
+        let tooMany = #expect(throws: AnomalyError.self) {
+            try TransferExperiment(shots: 1000).run(anyDetector: ae, sources: sources, sourceNames: ["a", "b"], target: target, targetName: "t")
+        }
+        #expect(tooMany?.description.contains("normal shots requested") == true)
+        var e = TransferExperiment(shots: 5)
+        e.anomalyShots = 500
+        let tooManyAnomalies = #expect(throws: AnomalyError.self) {
+            try e.run(anyDetector: ae, sources: sources, sourceNames: ["a", "b"], target: target, targetName: "t")
+        }
+        #expect(tooManyAnomalies?.description.contains("anomaly shots requested") == true)
+        let narrow = DomainData(x: sources[0].x.columns(at: [0, 1]), labels: sources[0].labels)
+        let features = #expect(throws: AnomalyError.self) {
+            try TransferExperiment(shots: 5).run(anyDetector: ae, sources: [narrow], sourceNames: ["narrow.npz"], target: target, targetName: "t")
+        }
+        #expect(features?.description.contains("narrow.npz") == true)
+        #expect(throws: AnomalyError.self) {
+            try TransferExperiment(shots: 5).run(anyDetector: try DetectorRegistry.make("knn"), sources: sources, sourceNames: ["a", "b"],
+                                                 target: target, targetName: "t")
+        }
+    }
+
+    @Test func classifierScratchWithoutAnomalyShotsIsReportedNotFatal() throws {
+        let (sources, target) = Self.domains()
+        let out = try TransferExperiment(shots: 10).run(anyDetector: try quick("classifier"), sources: sources,
+                                                        sourceNames: ["a", "b"], target: target, targetName: "t")
+        let scratch = try #require(out.modes.first { $0.name == "scratch" })
+        #expect(scratch.result == nil && scratch.reason?.contains("both classes") == true)
+        #expect(out.modes.first { $0.name == "finetuned" }?.result != nil)
+    }
+}
