@@ -10,6 +10,7 @@ should not grow with the number of rows beyond the data itself).
 Usage: nn_throughput.py --anomalykit BIN --data FILE[,FILE...] [--epochs 3] [--repeats 3] [--threads 2]
 """
 import argparse
+import glob
 import json
 import os
 import statistics
@@ -22,6 +23,9 @@ import numpy as np
 
 
 def load(path):
+    """A .npz's X or a .npy; a glob pattern (e.g. all MVTec categories) loads and stacks every match."""
+    if any(c in path for c in "*?["):
+        return np.concatenate([load(p) for p in sorted(glob.glob(path))])
     if path.endswith(".npz"):
         return np.load(path)["X"].astype(np.float32)
     return np.load(path).astype(np.float32)
@@ -76,7 +80,11 @@ def main():
     results = []
     for path in args.data.split(","):
         x = load(path)
-        name = os.path.basename(path).rsplit(".", 1)[0]
+        name = os.path.basename(path).rsplit(".", 1)[0].replace("*", "all")
+        if any(c in path for c in "*?["):
+            stacked = os.path.join(tempfile.gettempdir(), f"nn_throughput_{name}.npy")
+            np.save(stacked, x)
+            path = stacked
         ak_runs, torch_runs = [], []
         for _ in range(args.repeats):  # interleaved, so load changes hit both sides alike
             ak_runs.append(anomalykit(args.anomalykit, path, args.epochs, args.batch, args.threads)["rows_per_second"])
