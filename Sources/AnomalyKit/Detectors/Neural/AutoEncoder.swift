@@ -80,12 +80,6 @@ public struct FittedAutoEncoder: FittedNeuralDetector {
         self.model = model
         self.trainingScores = trainingScores
     }
-
-    public init(settings: AutoEncoder, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
-        let model = try TrainedNetwork(network: settings.network(features: featureCount), state: state,
-                                       standardized: settings.training.standardize)
-        self.init(settings: settings, model: model, trainingScores: trainingScores)
-    }
 }
 
 /// Score helpers shared by the neural detectors.

@@ -80,10 +80,4 @@ public struct FittedClassifier: FittedNeuralDetector {
         self.model = model
         self.trainingScores = trainingScores
     }
-
-    public init(settings: Classifier, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
-        self.init(settings: settings, model: try TrainedNetwork(network: settings.network(features: featureCount), state: state,
-                                                                standardized: settings.training.standardize),
-                  trainingScores: trainingScores)
-    }
 }

@@ -28,6 +28,9 @@ public struct DeepSVDD: NeuralDetector {
     public var training: NeuralTraining
     public var keepsBestTrainingEpoch: Bool { true }
 
+    /// The centre is saved with the weights.
+    public func extraShapes(features: Int) -> [String: [Int]] { ["center": [1, hidden.last!]] }
+
     public init(parameters p: ParameterValues) throws {
         hidden = try p.integers("hidden_neurons")
         activation = try p.string("hidden_activation")
@@ -102,11 +105,4 @@ public struct FittedDeepSVDD: FittedNeuralDetector {
 
     /// The hypersphere centre.
     public var center: [Float] { model.extras["center"]?.values ?? [] }
-
-    public init(settings: DeepSVDD, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
-        let network = settings.network(features: featureCount)
-        self.init(settings: settings, model: try TrainedNetwork(network: network, state: state, standardized: settings.training.standardize,
-                                                                extras: ["center": [1, settings.hidden.last!]]),
-                  trainingScores: trainingScores)
-    }
 }

@@ -107,10 +107,4 @@ public struct FittedDevNet: FittedNeuralDetector {
         self.model = model
         self.trainingScores = trainingScores
     }
-
-    public init(settings: DevNet, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
-        self.init(settings: settings, model: try TrainedNetwork(network: settings.network(features: featureCount), state: state,
-                                                                standardized: settings.training.standardize),
-                  trainingScores: trainingScores)
-    }
 }

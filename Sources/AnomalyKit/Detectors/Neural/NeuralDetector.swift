@@ -208,6 +208,8 @@ public protocol NeuralDetector: Detector where Fitted: FittedNeuralDetector {
     var stepsPerEpoch: Int? { get }
     /// Keep the weights of the epoch with the lowest training loss (PyOD's DeepSVDD).
     var keepsBestTrainingEpoch: Bool { get }
+    /// Detector-specific arrays saved with the weights (`extra.<name>`), by shape.
+    func extraShapes(features: Int) -> [String: [Int]]
 }
 
 /// A fitted neural detector: its settings and trained network.
@@ -221,6 +223,7 @@ extension NeuralDetector {
     public func validateLabels(_ labels: [Int]?, rows: Int) throws {}
     public var stepsPerEpoch: Int? { nil }
     public var keepsBestTrainingEpoch: Bool { false }
+    public func extraShapes(features: Int) -> [String: [Int]] { [:] }
 
     public func fit(_ data: Matrix) throws -> Fitted { try fit(data, labels: nil) }
 
@@ -243,6 +246,14 @@ extension FittedNeuralDetector {
     }
 
     public func save(to state: inout DetectorState) { model.save(to: &state) }
+
+    /// Loads the weights saved by `save(to:)`, for the network the settings describe.
+    public init(settings: Settings, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
+        let model = try TrainedNetwork(network: settings.network(features: featureCount), state: state,
+                                       standardized: settings.training.standardize,
+                                       extras: settings.extraShapes(features: featureCount))
+        self.init(settings: settings, model: model, trainingScores: trainingScores)
+    }
 
     /// The same detector with other weights (e.g. interpolated); training scores recomputed on `x`.
     public func replacingParameters(_ parameters: ParameterSet, trainingRows x: Matrix) -> Self {

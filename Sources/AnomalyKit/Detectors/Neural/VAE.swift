@@ -116,10 +116,4 @@ public struct FittedVAE: FittedNeuralDetector {
         self.model = model
         self.trainingScores = trainingScores
     }
-
-    public init(settings: VAE, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
-        self.init(settings: settings, model: try TrainedNetwork(network: settings.network(features: featureCount), state: state,
-                                                                standardized: settings.training.standardize),
-                  trainingScores: trainingScores)
-    }
 }
