@@ -87,6 +87,7 @@ public enum TransferLearning {
         let x = model.prepared(combined.x)
         let labels = usesLabels ? combined.labels : nil
         try detector.prepare(&model, x: x.rows(at: 0..<src.x.rows), labels: labels.map { Array($0[0..<src.x.rows]) })
+        model.labelIndex = labels.map(LabelIndex.init)
         let sourceCount = src.x.rows, targetRows = Array(sourceCount..<x.rows)
         // The domain classifier of DANN lives only during training, under `domain.`.
         var parameters = model.parameters
@@ -146,6 +147,7 @@ public enum TransferLearning {
         var trained = model
         for n in model.parameters.names { trained.parameters.update(n, parameters[n]!) }
         trained.buffers = buffers
+        trained.labelIndex = nil
         let scores = detector.scores(trained, prepared: x)
         return D.Fitted(settings: detector, model: trained, trainingScores: scores)
     }

@@ -59,8 +59,9 @@ public struct Classifier: NeuralDetector {
     public func loss(_ model: TrainedNetwork, x: Matrix, labels: [Int]?, batch: ArraySlice<Int>, _ p: BoundParameters) -> Var {
         let labels = labels ?? []
         let y = Matrix(rows: batch.count, cols: 1, values: batch.map { labels[$0] == 1 ? 1 : 0 })
-        let positives = labels.filter { $0 == 1 }.count
-        let weight: Float = balanced && positives > 0 ? Float(labels.count - positives) / Float(positives) : 1
+        let index = model.labelIndex(for: labels)
+        let positives = index.anomalies.count
+        let weight: Float = balanced && positives > 0 ? Float(index.others.count) / Float(positives) : 1
         let logits = NeuralFitting.score(model, p.tape.constant(x.rows(at: batch)), p)
         return Loss.binaryCrossEntropyWithLogits(logits, targets: y, positiveWeight: weight)
     }

@@ -70,9 +70,8 @@ public struct DevNet: NeuralDetector {
 
     public func loss(_ model: TrainedNetwork, x: Matrix, labels: [Int]?, batch: ArraySlice<Int>, _ p: BoundParameters) -> Var {
         let tape = p.tape
-        let labels = labels ?? []
-        let anomalies = labels.indices.filter { labels[$0] == 1 }
-        let unlabelled = labels.indices.filter { labels[$0] != 1 }
+        let index = model.labelIndex(for: labels)
+        let anomalies = index.anomalies, unlabelled = index.others
         // Balanced batch: half unlabelled, half known anomalies, with replacement.
         let size = max(2, batch.count)
         var rows = [Int](), y = Matrix(rows: size, cols: 1)

@@ -36,6 +36,17 @@ public struct Standardizer: Sendable, Equatable {
     }
 }
 
+/// The training labels split once by class (1 = anomaly), so per-batch losses never rescan them.
+public struct LabelIndex: Sendable {
+    public let anomalies: [Int]
+    public let others: [Int]
+
+    public init(_ labels: [Int]) {
+        anomalies = labels.indices.filter { labels[$0] == 1 }
+        others = labels.indices.filter { labels[$0] != 1 }
+    }
+}
+
 /// A neural detector's fitted state: its network, weights, batch-norm statistics, input
 /// standardisation and detector-specific arrays (a hypersphere centre, …).
 public struct TrainedNetwork: Sendable {
@@ -44,6 +55,11 @@ public struct TrainedNetwork: Sendable {
     public var buffers: ParameterSet
     public var standardizer: Standardizer?
     public var extras: [String: Matrix]
+    /// The labels of the rows being trained on, indexed by class (training only; not saved).
+    public var labelIndex: LabelIndex?
+
+    /// The label index for `labels`: the precomputed one during training, else built now.
+    public func labelIndex(for labels: [Int]?) -> LabelIndex { labelIndex ?? LabelIndex(labels ?? []) }
 
     public init(network: Network, parameters: ParameterSet, buffers: ParameterSet, standardizer: Standardizer?,
                 extras: [String: Matrix] = [:]) {
@@ -300,6 +316,7 @@ public enum NeuralFitting {
         }
         let x = model.prepared(data)
         try detector.prepare(&model, x: x, labels: labels)
+        model.labelIndex = labels.map(LabelIndex.init)
 
         let frozen = tuning?.freeze ?? []
         for prefix in frozen where model.parameters.names(under: prefix).isEmpty {
@@ -326,6 +343,7 @@ public enum NeuralFitting {
                 var m = current
                 m.parameters = p
                 m.buffers = b
+                m.labelIndex = validation.labels.map(LabelIndex.init)
                 let tape = Tape(training: false)
                 let bound = BoundParameters(p, buffers: b, tape: tape) { _ in false }
                 return Double(detector.loss(m, x: vx, labels: validation.labels, batch: Array(0..<vx.rows)[...], bound).scalar)
@@ -343,6 +361,7 @@ public enum NeuralFitting {
         } catch let e as TrainingError {
             throw AnomalyError(.numeric, "\(name): \(e.description)")
         }
+        model.labelIndex = nil
         let scores = detector.scores(model, prepared: x)
         guard scores.allSatisfy(\.isFinite) else {
             throw AnomalyError(.numeric, "\(name): training produced non-finite scores; try a smaller learning rate")
