@@ -101,20 +101,9 @@ extension Var {
     /// Log-softmax over each row.
     public func logSoftmax() -> Var {
         let x = value
-        var y = Matrix(rows: x.rows, cols: x.cols)
-        y.values.withUnsafeMutableBufferPointer { o in
-            x.values.withUnsafeBufferPointer { xb in
-                for r in 0..<x.rows {
-                    let b = r &* x.cols
-                    var m = -Float.infinity
-                    for c in 0..<x.cols { m = Swift.max(m, xb[b &+ c]) }
-                    var s: Float = 0
-                    for c in 0..<x.cols { s += Foundation.exp(xb[b &+ c] - m) }
-                    let lse = m + Foundation.log(s)
-                    for c in 0..<x.cols { o[b &+ c] = xb[b &+ c] - lse }
-                }
-            }
-        }
+        let lse = Self.rowLogSumExp(x)
+        var y = x
+        for r in 0..<x.rows { for c in 0..<x.cols { y[r, c] -= lse[r] } }
         let aid = id
         return tape.record(y, inputs: [self]) { tape, g in
             // dx = g − softmax · Σ g per row
@@ -136,20 +125,21 @@ extension Var {
     }
 
     static func rowSoftmax(_ x: Matrix) -> Matrix {
-        var y = Matrix(rows: x.rows, cols: x.cols)
-        y.values.withUnsafeMutableBufferPointer { o in
-            x.values.withUnsafeBufferPointer { xb in
-                for r in 0..<x.rows {
-                    let b = r &* x.cols
-                    var m = -Float.infinity
-                    for c in 0..<x.cols { m = Swift.max(m, xb[b &+ c]) }
-                    var s: Float = 0
-                    for c in 0..<x.cols { let e = Foundation.exp(xb[b &+ c] - m); o[b &+ c] = e; s += e }
-                    for c in 0..<x.cols { o[b &+ c] /= s }
-                }
-            }
-        }
+        let lse = rowLogSumExp(x)
+        var y = x
+        for r in 0..<x.rows { for c in 0..<x.cols { y[r, c] = Foundation.exp(y[r, c] - lse[r]) } }
         return y
+    }
+
+    /// `log Σ exp` of each row, shifted by the row's maximum so it cannot overflow.
+    static func rowLogSumExp(_ x: Matrix) -> [Float] {
+        (0..<x.rows).map { r in
+            var m = -Float.infinity
+            for c in 0..<x.cols { m = Swift.max(m, x[r, c]) }
+            var s: Float = 0
+            for c in 0..<x.cols { s += Foundation.exp(x[r, c] - m) }
+            return m + Foundation.log(s)
+        }
     }
 
     // MARK: Gradient reversal
