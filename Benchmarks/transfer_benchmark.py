@@ -1,12 +1,13 @@
 """The transfer benchmark of issue 3 §5, in one run: `anomalykit transfer --json` per target and seed.
 
-Suites (each prints a table and writes results JSON/markdown into --out):
+Suites (each prints a table; results JSON and markdown go to --out):
   mvtec      MVTec-AD (ResNet-18 embeddings), leave one category out: source = the other 14.
-             K = 10, A = 0 with --detector (default autoencoder); and K = 10, A = 5 with classifier
-             and devnet.
-  kdd        16_http ↔ 34_smtp (3 shared features), both directions, K = 20.
-  shift      a recalibrated copy of a dataset (per-feature scale and offset, a random rotation and
-             noise) as target, the original as source; K = 20.
+             K = 10, A = 0: a linear autoencoder with per-domain centring (--adapt center);
+             K = 10, A = 5: devnet and classifier with per-domain centring.
+  kdd        16_http ↔ 34_smtp (3 shared features), both directions, K = 20, adapt coral and center.
+  shift      magic.gamma split in halves; the target half goes through an unseen recalibration
+             (per-feature scale and offset, a random rotation, noise); K = 20; plus the same
+             target half without recalibration as the no-shift reference.
 Means over --seeds (default 0,1,2). Usage:
   transfer_benchmark.py --anomalykit BIN --datasets ../shared/datasets [--suite mvtec,kdd,shift]
 """
@@ -23,11 +24,20 @@ import numpy as np
 MODES = ["scratch", "source_only", "finetuned", "adapted", "interpolated", "knn_shots"]
 
 
-def run(binary, sources, target, shots, anomaly_shots, detector, adapt, seed, params=()):
+# The configurations measured (see README): a linear autoencoder (identity activations, no batch
+# norm, dropout or standardisation: ≈ PCA, which 10 rows can pin down) for one-class transfer;
+# devnet / classifier with their defaults when anomalies are labelled. Fine-tuning: lr 0.01, 50 epochs.
+LINEAR_AE = ["hidden_neuron_list=64", "hidden_activation_name=identity", "batch_norm=false", "dropout_rate=0",
+             "preprocessing=false"]
+FINETUNE = ["--lr", "0.01", "--epochs", "50"]
+
+
+def run(binary, sources, target, shots, anomaly_shots, detector, adapt, seed, params=(), extra=()):
     cmd = [binary, "transfer", "--source", ",".join(sources), "--target", target, "--shots", str(shots),
            "--anomaly-shots", str(anomaly_shots), "--detector", detector, "--adapt", adapt, "--seed", str(seed), "--json"]
     for p in params:
         cmd += ["--param", p]
+    cmd += list(extra)
     out = subprocess.run(cmd, capture_output=True, text=True)
     if out.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{out.stderr}")
@@ -52,71 +62,79 @@ def mean_over_seeds(results):
     return out
 
 
+def recalibrated_pair(base, tmp):
+    """magic.gamma split in two halves: the first is the source as it is; the second, the target,
+    goes through an unseen recalibration (per-feature scale and offset, a random rotation, noise)."""
+    d = np.load(base)
+    x, y = d["X"].astype(np.float64), d["y"]
+    rng = np.random.default_rng(123)
+    order = rng.permutation(len(y))
+    src, tgt = order[: len(y) // 2], order[len(y) // 2:]
+    q, _ = np.linalg.qr(rng.normal(size=(x.shape[1], x.shape[1])))
+    scale = np.exp(rng.normal(scale=0.7, size=x.shape[1]))
+    offset = rng.normal(scale=2.0, size=x.shape[1]) * x.std(0)
+    xt = x[tgt]
+    shifted = ((xt * scale + offset) @ q) + rng.normal(scale=0.05, size=xt.shape) * xt.std(0).mean()
+    spath, tpath = os.path.join(tmp, "magic_source_half.npz"), os.path.join(tmp, "magic_recalibrated_half.npz")
+    ppath = os.path.join(tmp, "magic_plain_half.npz")
+    np.savez(spath, X=x[src], y=y[src])
+    np.savez(tpath, X=shifted, y=y[tgt])
+    np.savez(ppath, X=xt, y=y[tgt])
+    return spath, tpath, ppath
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--anomalykit", required=True)
     ap.add_argument("--datasets", required=True)
     ap.add_argument("--suite", default="mvtec,kdd,shift")
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--detector", default="autoencoder")
-    ap.add_argument("--adapt", default="coral")
-    ap.add_argument("--param", action="append", default=[])
     ap.add_argument("--categories", default="", help="MVTec categories to run (default: all 15)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "transfer"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
-    report, raw = [], {}
+    report, raw, summary = [], {}, {}
     suites = args.suite.split(",")
-    if "mvtec" in suites:
-        files = sorted(glob.glob(os.path.join(args.datasets, "adbench/CV_by_ResNet18/MVTec-AD_*.npz")))
-        if args.categories:
-            keep = set(args.categories.split(","))
-            targets = [f for f in files if os.path.basename(f)[9:-4] in keep]
-        else:
-            targets = files
-        for label, detector, shots, anomalies in [(f"MVTec-AD, K=10, A=0, {args.detector}", args.detector, 10, 0),
-                                                  ("MVTec-AD, K=10, A=5, classifier", "classifier", 10, 5),
-                                                  ("MVTec-AD, K=10, A=5, devnet", "devnet", 10, 5)]:
-            rows = []
-            for t in targets:
-                sources = [f for f in files if f != t]
-                res = [run(args.anomalykit, sources, t, shots, anomalies, detector, args.adapt, s, args.param) for s in seeds]
-                raw[f"{label}:{os.path.basename(t)}"] = res
-                rows.append((os.path.basename(t)[9:-4], mean_over_seeds(res)))
-                print(label, rows[-1][0], {k: None if v is None else round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
-            text, _ = table(rows, label + f" (mean ROC-AUC over seeds {args.seeds})")
-            report.append(text)
-    if "kdd" in suites:
-        http = os.path.join(args.datasets, "adbench/Classical/16_http.npz")
-        smtp = os.path.join(args.datasets, "adbench/Classical/34_smtp.npz")
+
+    def experiment(label, pairs, shots, anomalies, detector, adapt, params, extra):
+        """pairs: [(name, sources, target)] → markdown table over seeds; records means."""
         rows = []
-        for src, tgt, name in [(http, smtp, "http → smtp"), (smtp, http, "smtp → http")]:
-            res = [run(args.anomalykit, [src], tgt, 20, 0, args.detector, args.adapt, s, args.param) for s in seeds]
-            raw[name] = res
+        for name, sources, target in pairs:
+            res = [run(args.anomalykit, sources, target, shots, anomalies, detector, adapt, s, params, extra) for s in seeds]
+            raw[f"{label}: {name}"] = res
             rows.append((name, mean_over_seeds(res)))
-            print(name, rows[-1][1], flush=True)
-        text, _ = table(rows, f"KDD Cup 99 http ↔ smtp, K=20, {args.detector}, adapt {args.adapt}")
+            print(label, name, {k: None if v is None else round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
+        config = f"{detector} {' '.join(params)} --adapt {adapt} {' '.join(extra)}".replace("  ", " ")
+        text, means = table(rows, f"{label} — mean ROC-AUC over seeds {args.seeds}; `{config}`")
         report.append(text)
-    if "shift" in suites:
-        base = os.path.join(args.datasets, "adbench/Classical/22_magic.gamma.npz")
-        d = np.load(base)
-        x, y = d["X"].astype(np.float64), d["y"]
-        rng = np.random.default_rng(123)
-        q, _ = np.linalg.qr(rng.normal(size=(x.shape[1], x.shape[1])))
-        scale = np.exp(rng.normal(scale=0.7, size=x.shape[1]))
-        offset = rng.normal(scale=2.0, size=x.shape[1]) * x.std(0)
-        shifted = ((x * scale + offset) @ q) + rng.normal(scale=0.05, size=x.shape) * x.std()
-        with tempfile.TemporaryDirectory() as tmp:
-            tpath = os.path.join(tmp, "magic_recalibrated.npz")
-            np.savez(tpath, X=shifted, y=y)
-            res = [run(args.anomalykit, [base], tpath, 20, 0, args.detector, args.adapt, s, args.param) for s in seeds]
-        raw["shift"] = res
-        text, _ = table([("magic.gamma → recalibrated", mean_over_seeds(res))],
-                        f"Domain shift: magic.gamma → recalibrated copy (scale, offset, rotation, noise), K=20, {args.detector}, adapt {args.adapt}")
-        report.append(text)
+        summary[label] = {"means": means, "rows": {n: r for n, r in rows}, "config": config}
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if "mvtec" in suites:
+            files = sorted(glob.glob(os.path.join(args.datasets, "adbench/CV_by_ResNet18/MVTec-AD_*.npz")))
+            keep = set(args.categories.split(",")) if args.categories else None
+            pairs = [(os.path.basename(t)[9:-4], [f for f in files if f != t], t) for t in files
+                     if keep is None or os.path.basename(t)[9:-4] in keep]
+            experiment("MVTec-AD K=10 A=0", pairs, 10, 0, "autoencoder", "center", LINEAR_AE, FINETUNE)
+            experiment("MVTec-AD K=10 A=5 devnet", pairs, 10, 5, "devnet", "center", [], FINETUNE)
+            experiment("MVTec-AD K=10 A=5 classifier", pairs, 10, 5, "classifier", "center", [], FINETUNE)
+        if "kdd" in suites:
+            http = os.path.join(args.datasets, "adbench/Classical/16_http.npz")
+            smtp = os.path.join(args.datasets, "adbench/Classical/34_smtp.npz")
+            pairs = [("http → smtp", [http], smtp), ("smtp → http", [smtp], http)]
+            for adapt in ["coral", "center"]:
+                experiment(f"KDD Cup 99 K=20 adapt {adapt}", pairs, 20, 0, "autoencoder", adapt, [], [])
+        if "shift" in suites:
+            spath, tpath, ppath = recalibrated_pair(os.path.join(args.datasets, "adbench/Classical/22_magic.gamma.npz"), tmp)
+            for adapt in ["coral", "center"]:
+                experiment(f"Recalibrated magic.gamma K=20 adapt {adapt}", [("magic half → recalibrated half", [spath], tpath)],
+                           20, 0, "autoencoder", adapt, [], [])
+            # The same target without the recalibration: what source-only would give with no shift.
+            experiment("Unshifted magic.gamma K=20 (reference)", [("magic half → other half, no recalibration", [spath], ppath)],
+                       20, 0, "autoencoder", "coral", [], [])
     with open(os.path.join(args.out, "results.json"), "w") as fh:
-        json.dump(raw, fh, indent=1)
+        json.dump({"runs": raw, "summary": summary}, fh, indent=1)
     with open(os.path.join(args.out, "report.md"), "w") as fh:
         fh.write("\n\n".join(report) + "\n")
     print("\n\n".join(report))

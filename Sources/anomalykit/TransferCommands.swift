@@ -23,6 +23,8 @@ struct FineTuneOptions: ParsableArguments {
     @Flag(name: .customLong("new-head"), help: "Re-initialise the output head before fine-tuning.") var newHead = false
     @Option(name: .long, help: "Fine-tuning learning rate, in (0, 10] (default: a tenth of the detector's).") var lr: Double?
     @Option(name: .long, help: "Fine-tuning epochs, 1…100000 (default: the detector's).") var epochs: Int?
+    @Flag(help: "Re-centre the model on the mean of the target's normal rows first (for a model pretrained with --center).")
+    var center = false
 
     func tuning(seed: UInt64) throws -> FineTuning {
         var t = FineTuning()
@@ -36,6 +38,7 @@ struct FineTuneOptions: ParsableArguments {
             guard (1...100_000).contains(epochs) else { throw AnomalyError.parameter("--epochs", "must be in [1, 100000], got \(epochs)") }
             t.epochs = epochs
         }
+        t.recenter = center
         t.seed = seed
         return t
     }
@@ -52,6 +55,8 @@ struct PretrainCommand: ParsableCommand {
     @OptionGroup var detectorOptions: DetectorOptions
     @OptionGroup var input: InputOptions
     @Option(name: .long, help: "Where to write the model (.safetensors).") var model: String
+    @Flag(help: "Centre each source on the mean of its own normal rows before pooling (fine-tune with --center).")
+    var center = false
     @Flag(help: "Print a JSON summary.") var json = false
 
     func run() throws {
@@ -61,14 +66,15 @@ struct PretrainCommand: ParsableCommand {
             for d in domains.dropFirst() where d.data.x.cols != domains[0].data.x.cols {
                 throw AnomalyError.shape("has \(d.data.x.cols) features but \(domains[0].path) has \(domains[0].data.x.cols)", field: d.path)
             }
-            let pooled = DomainData.pooled(domains.map(\.data))
+            let pooled = center ? DomainCentering.pooledCentered(domains.map(\.data), count: nil, seed: 0)
+                                : DomainData.pooled(domains.map(\.data))
             let start = DispatchTime.now().uptimeNanoseconds
             let m = try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination,
                                               featureNames: domains[0].names)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             try m.save(to: model)
             let summary: [String: Any] = ["detector": m.detectorName, "sources": domains.map(\.path), "rows": m.trainingRows,
-                                          "features": m.featureCount, "fit_seconds": seconds, "model": model]
+                                          "features": m.featureCount, "fit_seconds": seconds, "model": model, "centered": center]
             if json { print(try jsonString(summary)) } else {
                 print("pretrained \(m.detectorName) on \(domains.count) source file(s), \(m.trainingRows) rows × \(m.featureCount) features in \(fmt(seconds, 2)) s → \(model)")
             }
@@ -126,7 +132,7 @@ struct TransferCommand: ParsableCommand {
     @Option(name: .long, help: "Neural detector.") var detector: String = "autoencoder"
     @Option(name: .customLong("param"), help: ArgumentHelp("A detector parameter as name=value (repeatable).", valueName: "name=value"))
     var params: [String] = []
-    @Option(name: .long, help: "Domain adaptation for the 'adapted' mode: none (mixed training), coral, mmd, dann.") var adapt: String = "coral"
+    @Option(name: .long, help: "Domain adaptation for the 'adapted' mode: none (mixed training), coral, mmd, dann, center (per-domain centring).") var adapt: String = "coral"
     @Option(name: .long, help: "Interpolation weight α of the source weights (default: chosen on held-out shots).") var alpha: Double?
     @Option(name: .customLong("target-weight"), help: "Weight of target rows in mixed/joint training.") var targetWeight: Double = 1
     @OptionGroup var tune: FineTuneOptions
@@ -137,7 +143,7 @@ struct TransferCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard let adaptation = Adaptation(rawValue: adapt) else {
-                throw AnomalyError.parameter("--adapt", "expected one of none, coral, mmd, dann; got '\(adapt)'")
+                throw AnomalyError.parameter("--adapt", "expected one of \(Adaptation.allCases.map(\.rawValue).joined(separator: ", ")); got '\(adapt)'")
             }
             if let alpha, !(0...1).contains(alpha) { throw AnomalyError.parameter("--alpha", "must be in [0, 1], got \(alpha)") }
             guard targetWeight >= 0, targetWeight.isFinite else {
@@ -152,6 +158,7 @@ struct TransferCommand: ParsableCommand {
             let sources = try loadDomains(sourcePaths, input)
             let targetData = try loadDomains([target], input)[0]
             let tuning = try tune.tuning(seed: seed)
+            if tuning.recenter { throw AnomalyError.parameter("--center", "in the transfer experiment, per-domain centring is '--adapt center'") }
             var experiment = TransferExperiment(shots: shots)
             experiment.anomalyShots = anomalyShots
             experiment.adaptation = adaptation

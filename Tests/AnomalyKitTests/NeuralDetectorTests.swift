@@ -158,6 +158,43 @@ func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any Detect
         for i in 0..<4 { #expect(abs(ca[i] - ct[i]) < 0.01 * max(1, abs(ct[i]))) }
     }
 
+    @Test func centringPutsEachSourcesNormalMeanAtTheOrigin() throws {
+        let a = TestSupport.gaussianWithOutliers(n: 80, d: 3, outliers: 8, seed: 11)
+        var shifted = a.x
+        for i in 0..<shifted.rows { for j in 0..<3 { shifted[i, j] += Float(10 * (j + 1)) } }
+        let pooled = DomainCentering.pooledCentered([DomainData(x: a.x, labels: a.y), DomainData(x: shifted, labels: a.y)],
+                                                    count: nil, seed: 0)
+        let normals = a.y.indices.filter { a.y[$0] == 0 }
+        for part in 0..<2 {
+            let mean = DomainCentering.columnMeans(pooled.x, rows: normals.map { $0 + part * a.x.rows })
+            for m in mean { #expect(abs(m) < 1e-4) }
+        }
+        // Centring on a few rows is seeded: the same seed draws the same rows.
+        let p1 = DomainCentering.pooledCentered([DomainData(x: a.x, labels: a.y)], count: 5, seed: 3)
+        let p2 = DomainCentering.pooledCentered([DomainData(x: a.x, labels: a.y)], count: 5, seed: 3)
+        #expect(p1.x == p2.x)
+    }
+
+    /// A model re-centred by μ scores `x + μ` exactly as the original scores `x`, and keeps its
+    /// centre through a model file even without standardisation.
+    @Test(arguments: ["autoencoder", "devnet"])
+    func recenteringMovesTheModelToTheNewCentre(name: String) throws {
+        let (x, y) = NeuralDetectorTests.data
+        let detector = try quick(name, ["preprocessing": "false"])
+        let fitted = try detector.fit(x, labels: y)
+        let offset = (0..<x.cols).map { Double($0) * 3 - 5 }
+        var moved = x
+        for i in 0..<x.rows { for j in 0..<x.cols { moved[i, j] += Float(offset[j]) } }
+        let neural = try #require(fitted as? any FittedNeuralDetector)
+        let r = neural.recentered(by: offset, trainingRows: moved)
+        let a = try fitted.scores(x), b = try r.scores(moved)
+        for (u, v) in zip(a, b) { #expect(abs(u - v) <= 1e-3 * max(1, abs(u))) }
+        let file = TestSupport.temporaryDirectory() + "/recentred.safetensors"
+        let threshold = try ContaminationThreshold(contamination: 0.1, trainingScores: r.trainingScores)
+        try AnomalyModel(detector: r, threshold: threshold, trainingRows: x.rows).save(to: file)
+        #expect(try AnomalyModel.load(from: file).scores(moved) == (try r.scores(moved)))
+    }
+
     @Test(arguments: [Adaptation.none, .mmd, .dann])
     func jointTrainingRuns(adaptation: Adaptation) throws {
         let source = TestSupport.gaussianWithOutliers(n: 100, d: 4, outliers: 10, seed: 5)
@@ -188,6 +225,19 @@ func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any Detect
         #expect(out.modes.map(\.name) == TransferExperiment.modeNames)
         for m in out.modes { #expect(m.result != nil, "\(m.name): \(m.reason ?? "")") }
         #expect(out.testRows == 36 && out.testAnomalies == 6)  // 30% of 100 normal + 20 outlier rows
+    }
+
+    @Test(arguments: ["autoencoder", "devnet"])
+    func centringAdaptationRunsAndIsSeeded(name: String) throws {
+        let (sources, target) = Self.domains()
+        var e = TransferExperiment(shots: 10)
+        e.adaptation = .center
+        e.anomalyShots = name == "devnet" ? 3 : 0
+        let run = { try e.run(anyDetector: try quick(name), sources: sources, sourceNames: ["a", "b"], target: target, targetName: "t") }
+        let first = try run(), second = try run()
+        let adapted = try #require(first.modes.first { $0.name == "adapted" }?.result)
+        #expect(adapted.rocAUC > 0.5)
+        #expect(adapted.rocAUC == second.modes.first { $0.name == "adapted" }?.result?.rocAUC)
     }
 
     @Test func badRequestsAreExplained() throws {

@@ -15,6 +15,56 @@ public enum Adaptation: String, Sendable, CaseIterable {
     /// Domain-adversarial training (Ganin et al., 2016): a small domain classifier on the
     /// representation, behind a gradient-reversal layer whose weight ramps from 0 to 1.
     case dann
+    /// Per-domain centring, the first-moment counterpart of CORAL and the idea of AdaBN (Li et
+    /// al., 2016) applied to the input normaliser: every source is centred on the mean of a few
+    /// of its normal rows before pooling, and the model is moved onto the target by re-centring
+    /// its input standardisation on the mean of the target's normal shots. What is learned is
+    /// "how far and in which way a row departs from its own domain's normal centre", which
+    /// carries across domains whose centres differ.
+    case center
+}
+
+/// Per-domain mean alignment (`Adaptation.center`).
+public enum DomainCentering {
+    /// The column means of `x`'s normal rows (labels 0; all rows when unlabelled), from `count`
+    /// rows drawn with `rng` (all of them when nil) — drawing as many rows as the target has
+    /// shots makes the sources' centres as noisy as the target's.
+    public static func normalMean(_ data: DomainData, count: Int? = nil, rng: inout SeededGenerator) -> [Double] {
+        let normals = data.labels.map { l in l.indices.filter { l[$0] == 0 } } ?? Array(0..<data.x.rows)
+        let pool = normals.isEmpty ? Array(0..<data.x.rows) : normals
+        let chosen = count.map { c in rng.sample(min(c, pool.count), from: pool.count).map { pool[$0] } } ?? pool
+        return columnMeans(data.x, rows: chosen)
+    }
+
+    /// Column means of the given rows, in `Double`. - Complexity: O(rows·d).
+    public static func columnMeans(_ x: Matrix, rows: [Int]) -> [Double] {
+        let d = x.cols
+        var mean = [Double](repeating: 0, count: d)
+        x.values.withUnsafeBufferPointer { v in
+            for r in rows { for j in 0..<d { mean[j] += Double(v[r &* d &+ j]) } }
+        }
+        let n = Double(max(1, rows.count))
+        return mean.map { $0 / n }
+    }
+
+    /// `x` with `mean` subtracted from every row.
+    public static func centered(_ x: Matrix, on mean: [Double]) -> Matrix {
+        var out = x
+        let d = x.cols
+        let m = mean.map { Float($0) }
+        out.values.withUnsafeMutableBufferPointer { v in
+            for r in 0..<x.rows { for j in 0..<d { v[r &* d &+ j] -= m[j] } }
+        }
+        return out
+    }
+
+    /// Sources centred each on their own normal mean (from `count` normal rows), then pooled.
+    public static func pooledCentered(_ sources: [DomainData], count: Int?, seed: UInt64) -> DomainData {
+        var rng = SeededGenerator(seed: seed &+ 0xce47)
+        return DomainData.pooled(sources.map { s in
+            DomainData(x: centered(s.x, on: normalMean(s, count: count, rng: &rng)), labels: s.labels)
+        })
+    }
 }
 
 /// CORAL's closed form on row matrices.

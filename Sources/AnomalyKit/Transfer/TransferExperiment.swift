@@ -55,6 +55,7 @@ public struct TransferExperiment: Sendable {
 
     public static let modeNames = ["scratch", "source_only", "finetuned", "adapted", "interpolated", "knn_shots"]
 
+
     /// Runs every mode. - Throws: on mismatched features, too few target rows for the shots, …
     public func run<D: NeuralDetector>(_ detector: D, sources: [DomainData], sourceNames: [String],
                                        target: DomainData, targetName: String) throws -> Outcome {
@@ -125,6 +126,17 @@ public struct TransferExperiment: Sendable {
                     return try TransferLearning.fineTune(detector, base, on: shotData, tuning: tuning)
                 }
                 return try evaluate(m, seconds: t)
+            case .center:
+                let (m, t) = try timed { () throws -> D.Fitted in
+                    let base = try TransferLearning.pretrain(detector, sources: DomainCentering.pooledCentered(sources, count: shots, seed: seed))
+                    let moved = base.recentered(by: DomainCentering.columnMeans(target.x, rows: normalShots), trainingRows: shotData.x)
+                    // A label-using model learns nothing about the boundary from normal rows alone.
+                    let oneClass = D.labelUse != .unsupervised && anomalyShots == 0
+                    return oneClass ? moved : try TransferLearning.fineTune(detector, moved, on: shotData, tuning: tuning)
+                }
+                var r = try evaluate(m, seconds: t)
+                if D.labelUse != .unsupervised && anomalyShots == 0 { r.note = "not fine-tuned: the shots have no anomalies" }
+                return r
             case .none, .mmd, .dann:
                 let (m, t) = try timed {
                     try TransferLearning.jointTrain(detector, source: pooled, target: shotData, adaptation: adaptation,
@@ -146,9 +158,8 @@ public struct TransferExperiment: Sendable {
             return r
         }
         attempt("knn_shots") {
-            let normals = target.x.rows(at: normalShots)
             let k = 1
-            let (m, t) = try timed { try KNN(neighbors: k).fit(normals) }
+            let (m, t) = try timed { try KNN(neighbors: k).fit(target.x.rows(at: normalShots)) }
             let scores = try m.scores(testX)
             return ModeResult(rocAUC: Metrics.rocAUC(labels: testY, scores: scores),
                               averagePrecision: Metrics.averagePrecision(labels: testY, scores: scores), fitSeconds: t,

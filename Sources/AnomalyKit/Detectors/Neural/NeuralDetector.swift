@@ -76,6 +76,17 @@ public struct TrainedNetwork: Sendable {
     /// Rows as the network sees them (standardised when the detector standardises).
     public func prepared(_ x: Matrix) -> Matrix { standardizer?.transform(x) ?? x }
 
+    /// Moves the input normalisation by `offset` (a domain's centre): rows are then read
+    /// relative to it, `(x − offset − mean) / scale` — how a model pretrained on centred domains
+    /// is applied to a new one.
+    public mutating func recenter(by offset: [Double]) {
+        precondition(offset.count == featureCount, "offset must have one value per feature")
+        var s = standardizer ?? Standardizer(mean: [Float](repeating: 0, count: offset.count),
+                                             scale: [Float](repeating: 1, count: offset.count))
+        for j in s.mean.indices { s.mean[j] = Float(Double(s.mean[j]) + offset[j]) }
+        standardizer = s
+    }
+
     /// Runs `body` in evaluation mode over blocks of rows (in parallel) and stacks the results.
     ///
     /// Every block has exactly `block` rows (the last is padded with zeros, whose outputs are
@@ -140,7 +151,8 @@ public struct TrainedNetwork: Sendable {
         let parameters = try load(template.parameters, prefix: "net.")
         let buffers = try load(template.buffers, prefix: "buffer.")
         var standardizer: Standardizer?
-        if standardized {
+        // A re-centred model (`Adaptation.center`) carries a scaler even when not standardising.
+        if standardized || state.tensors["scaler.mean"] != nil {
             let d = network.parts.first?.layer.inputFeatures ?? 0
             standardizer = Standardizer(mean: try state.tensor("scaler.mean", shape: [d]).floats(),
                                         scale: try state.tensor("scaler.scale", shape: [d]).floats())
@@ -199,6 +211,10 @@ public struct FineTuning: Sendable {
     public var patience = 5
     /// Refit the input standardisation on the new data instead of keeping the source's.
     public var refitStandardizer = false
+    /// Re-centre the model's input normalisation on the mean of the new data's normal rows
+    /// (all rows when unlabelled) before training — for a model pretrained on per-domain
+    /// centred sources (`Adaptation.center`, `pretrain --center`).
+    public var recenter = false
     public var seed: UInt64 = 0
 
     public init() {}
@@ -271,6 +287,14 @@ extension FittedNeuralDetector {
         self.init(settings: settings, model: model, trainingScores: trainingScores)
     }
 
+    /// The same detector read relative to a new domain centre (see `TrainedNetwork.recenter`);
+    /// training scores recomputed on `x`, the new domain's rows.
+    public func recentered(by offset: [Double], trainingRows x: Matrix) -> Self {
+        var m = model
+        m.recenter(by: offset)
+        return Self(settings: settings, model: m, trainingScores: settings.scores(m, prepared: m.prepared(x)))
+    }
+
     /// The same detector with other weights (e.g. interpolated); training scores recomputed on `x`.
     public func replacingParameters(_ parameters: ParameterSet, trainingRows x: Matrix) -> Self {
         var m = model
@@ -297,6 +321,10 @@ public enum NeuralFitting {
             }
             let tuning = tuning ?? FineTuning()
             if tuning.refitStandardizer && start.standardizer != nil { start.standardizer = Standardizer(fitting: data) }
+            if tuning.recenter {
+                let normals = labels.map { l in l.indices.filter { l[$0] == 0 } } ?? []
+                start.recenter(by: DomainCentering.columnMeans(data, rows: normals.isEmpty ? Array(0..<data.rows) : normals))
+            }
             if tuning.newHead {
                 guard let head = start.network.layer(D.headPart) else {
                     throw AnomalyError.parameter("new-head", "the \(name) network has no '\(D.headPart)' part")
