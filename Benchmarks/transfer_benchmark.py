@@ -20,6 +20,7 @@ import sys
 import tempfile
 
 import numpy as np
+import scipy.linalg
 
 MODES = ["scratch", "source_only", "finetuned", "adapted", "interpolated", "knn_shots"]
 
@@ -62,7 +63,7 @@ def mean_over_seeds(results):
     return out
 
 
-def recalibrated_pair(base, tmp):
+def recalibrated_pair(base, tmp, angle):
     """magic.gamma split in two halves: the first is the source as it is; the second, the target,
     goes through an unseen recalibration (per-feature scale and offset, a random rotation, noise)."""
     d = np.load(base)
@@ -70,7 +71,10 @@ def recalibrated_pair(base, tmp):
     rng = np.random.default_rng(123)
     order = rng.permutation(len(y))
     src, tgt = order[: len(y) // 2], order[len(y) // 2:]
-    q, _ = np.linalg.qr(rng.normal(size=(x.shape[1], x.shape[1])))
+    # A rotation by `angle` radians in random planes (sensor cross-talk), not a full random mixing.
+    skew = rng.normal(size=(x.shape[1], x.shape[1]))
+    skew = (skew - skew.T) / np.linalg.norm(skew - skew.T, 2)
+    q = scipy.linalg.expm(angle * skew)
     scale = np.exp(rng.normal(scale=0.7, size=x.shape[1]))
     offset = rng.normal(scale=2.0, size=x.shape[1]) * x.std(0)
     xt = x[tgt]
@@ -89,6 +93,7 @@ def main():
     ap.add_argument("--datasets", required=True)
     ap.add_argument("--suite", default="mvtec,kdd,shift")
     ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--rotation", type=float, default=0.5, help="shift suite: rotation angle in radians")
     ap.add_argument("--categories", default="", help="MVTec categories to run (default: all 15)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "transfer"))
     args = ap.parse_args()
@@ -123,11 +128,12 @@ def main():
             http = os.path.join(args.datasets, "adbench/Classical/16_http.npz")
             smtp = os.path.join(args.datasets, "adbench/Classical/34_smtp.npz")
             pairs = [("http → smtp", [http], smtp), ("smtp → http", [smtp], http)]
-            for adapt in ["coral", "center"]:
+            for adapt in ["coral", "standardize"]:
                 experiment(f"KDD Cup 99 K=20 adapt {adapt}", pairs, 20, 0, "autoencoder", adapt, [], [])
         if "shift" in suites:
-            spath, tpath, ppath = recalibrated_pair(os.path.join(args.datasets, "adbench/Classical/22_magic.gamma.npz"), tmp)
-            for adapt in ["coral", "center"]:
+            spath, tpath, ppath = recalibrated_pair(os.path.join(args.datasets, "adbench/Classical/22_magic.gamma.npz"), tmp,
+                                                   args.rotation)
+            for adapt in ["coral", "standardize"]:
                 experiment(f"Recalibrated magic.gamma K=20 adapt {adapt}", [("magic half → recalibrated half", [spath], tpath)],
                            20, 0, "autoencoder", adapt, [], [])
             # The same target without the recalibration: what source-only would give with no shift.

@@ -23,8 +23,8 @@ struct FineTuneOptions: ParsableArguments {
     @Flag(name: .customLong("new-head"), help: "Re-initialise the output head before fine-tuning.") var newHead = false
     @Option(name: .long, help: "Fine-tuning learning rate, in (0, 10] (default: a tenth of the detector's).") var lr: Double?
     @Option(name: .long, help: "Fine-tuning epochs, 1…100000 (default: the detector's).") var epochs: Int?
-    @Flag(help: "Re-centre the model on the mean of the target's normal rows first (for a model pretrained with --center).")
-    var center = false
+    @Option(name: .customLong("domain-norm"), help: "Move the model into the target's normal frame first: center or standardize (for a model pretrained with the same --domain-norm).")
+    var domainNorm: String?
 
     func tuning(seed: UInt64) throws -> FineTuning {
         var t = FineTuning()
@@ -38,7 +38,12 @@ struct FineTuneOptions: ParsableArguments {
             guard (1...100_000).contains(epochs) else { throw AnomalyError.parameter("--epochs", "must be in [1, 100000], got \(epochs)") }
             t.epochs = epochs
         }
-        t.recenter = center
+        if let domainNorm {
+            guard let norm = DomainNorm(rawValue: domainNorm) else {
+                throw AnomalyError.parameter("--domain-norm", "expected center or standardize; got '\(domainNorm)'")
+            }
+            t.domainNorm = norm
+        }
         t.seed = seed
         return t
     }
@@ -55,8 +60,8 @@ struct PretrainCommand: ParsableCommand {
     @OptionGroup var detectorOptions: DetectorOptions
     @OptionGroup var input: InputOptions
     @Option(name: .long, help: "Where to write the model (.safetensors).") var model: String
-    @Flag(help: "Centre each source on the mean of its own normal rows before pooling (fine-tune with --center).")
-    var center = false
+    @Option(name: .customLong("domain-norm"), help: "Put each source in its own normal frame before pooling: center or standardize (fine-tune with the same --domain-norm).")
+    var domainNorm: String?
     @Flag(help: "Print a JSON summary.") var json = false
 
     func run() throws {
@@ -66,15 +71,22 @@ struct PretrainCommand: ParsableCommand {
             for d in domains.dropFirst() where d.data.x.cols != domains[0].data.x.cols {
                 throw AnomalyError.shape("has \(d.data.x.cols) features but \(domains[0].path) has \(domains[0].data.x.cols)", field: d.path)
             }
-            let pooled = center ? DomainCentering.pooledCentered(domains.map(\.data), count: nil, seed: 0)
-                                : DomainData.pooled(domains.map(\.data))
+            var norm: DomainNorm?
+            if let domainNorm {
+                guard let n = DomainNorm(rawValue: domainNorm) else {
+                    throw AnomalyError.parameter("--domain-norm", "expected center or standardize; got '\(domainNorm)'")
+                }
+                norm = n
+            }
+            let pooled = norm.map { DomainFrame.pooled(domains.map(\.data), norm: $0, count: nil, seed: 0) }
+                ?? DomainData.pooled(domains.map(\.data))
             let start = DispatchTime.now().uptimeNanoseconds
             let m = try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination,
                                               featureNames: domains[0].names)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             try m.save(to: model)
             let summary: [String: Any] = ["detector": m.detectorName, "sources": domains.map(\.path), "rows": m.trainingRows,
-                                          "features": m.featureCount, "fit_seconds": seconds, "model": model, "centered": center]
+                                          "features": m.featureCount, "fit_seconds": seconds, "model": model, "domain_norm": domainNorm as Any]
             if json { print(try jsonString(summary)) } else {
                 print("pretrained \(m.detectorName) on \(domains.count) source file(s), \(m.trainingRows) rows × \(m.featureCount) features in \(fmt(seconds, 2)) s → \(model)")
             }
@@ -158,7 +170,9 @@ struct TransferCommand: ParsableCommand {
             let sources = try loadDomains(sourcePaths, input)
             let targetData = try loadDomains([target], input)[0]
             let tuning = try tune.tuning(seed: seed)
-            if tuning.recenter { throw AnomalyError.parameter("--center", "in the transfer experiment, per-domain centring is '--adapt center'") }
+            if tuning.domainNorm != nil {
+                throw AnomalyError.parameter("--domain-norm", "in the transfer experiment, per-domain normalisation is '--adapt center' or '--adapt standardize'")
+            }
             var experiment = TransferExperiment(shots: shots)
             experiment.anomalyShots = anomalyShots
             experiment.adaptation = adaptation

@@ -162,31 +162,32 @@ func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any Detect
         let a = TestSupport.gaussianWithOutliers(n: 80, d: 3, outliers: 8, seed: 11)
         var shifted = a.x
         for i in 0..<shifted.rows { for j in 0..<3 { shifted[i, j] += Float(10 * (j + 1)) } }
-        let pooled = DomainCentering.pooledCentered([DomainData(x: a.x, labels: a.y), DomainData(x: shifted, labels: a.y)],
-                                                    count: nil, seed: 0)
+        let pooled = DomainFrame.pooled([DomainData(x: a.x, labels: a.y), DomainData(x: shifted, labels: a.y)],
+                                        norm: .standardize, count: nil, seed: 0)
         let normals = a.y.indices.filter { a.y[$0] == 0 }
         for part in 0..<2 {
-            let mean = DomainCentering.columnMeans(pooled.x, rows: normals.map { $0 + part * a.x.rows })
-            for m in mean { #expect(abs(m) < 1e-4) }
+            let frame = DomainFrame(pooled.x, rows: normals.map { $0 + part * a.x.rows }, norm: .standardize)
+            for m in frame.mean { #expect(abs(m) < 1e-4) }
+            for s in frame.scale { #expect(abs(s - 1) < 1e-4) }
         }
         // Centring on a few rows is seeded: the same seed draws the same rows.
-        let p1 = DomainCentering.pooledCentered([DomainData(x: a.x, labels: a.y)], count: 5, seed: 3)
-        let p2 = DomainCentering.pooledCentered([DomainData(x: a.x, labels: a.y)], count: 5, seed: 3)
+        let p1 = DomainFrame.pooled([DomainData(x: a.x, labels: a.y)], norm: .center, count: 5, seed: 3)
+        let p2 = DomainFrame.pooled([DomainData(x: a.x, labels: a.y)], norm: .center, count: 5, seed: 3)
         #expect(p1.x == p2.x)
     }
 
-    /// A model re-centred by μ scores `x + μ` exactly as the original scores `x`, and keeps its
-    /// centre through a model file even without standardisation.
+    /// A model moved to the frame (μ, σ) scores `σ·x + μ` as the original scores `x`, and keeps
+    /// its frame through a model file even without standardisation.
     @Test(arguments: ["autoencoder", "devnet"])
     func recenteringMovesTheModelToTheNewCentre(name: String) throws {
         let (x, y) = NeuralDetectorTests.data
         let detector = try quick(name, ["preprocessing": "false"])
         let fitted = try detector.fit(x, labels: y)
-        let offset = (0..<x.cols).map { Double($0) * 3 - 5 }
+        let frame = DomainFrame(mean: (0..<x.cols).map { Double($0) * 3 - 5 }, scale: (0..<x.cols).map { 0.5 + Double($0) })
         var moved = x
-        for i in 0..<x.rows { for j in 0..<x.cols { moved[i, j] += Float(offset[j]) } }
+        for i in 0..<x.rows { for j in 0..<x.cols { moved[i, j] = Float(frame.scale[j] * Double(x[i, j]) + frame.mean[j]) } }
         let neural = try #require(fitted as? any FittedNeuralDetector)
-        let r = neural.recentered(by: offset, trainingRows: moved)
+        let r = neural.moved(to: frame, trainingRows: moved)
         let a = try fitted.scores(x), b = try r.scores(moved)
         for (u, v) in zip(a, b) { #expect(abs(u - v) <= 1e-3 * max(1, abs(u))) }
         let file = TestSupport.temporaryDirectory() + "/recentred.safetensors"
@@ -228,10 +229,10 @@ func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any Detect
     }
 
     @Test(arguments: ["autoencoder", "devnet"])
-    func centringAdaptationRunsAndIsSeeded(name: String) throws {
+    func domainNormAdaptationRunsAndIsSeeded(name: String) throws {
         let (sources, target) = Self.domains()
         var e = TransferExperiment(shots: 10)
-        e.adaptation = .center
+        e.adaptation = name == "devnet" ? .center : .standardize
         e.anomalyShots = name == "devnet" ? 3 : 0
         let run = { try e.run(anyDetector: try quick(name), sources: sources, sourceNames: ["a", "b"], target: target, targetName: "t") }
         let first = try run(), second = try run()

@@ -18,51 +18,87 @@ public enum Adaptation: String, Sendable, CaseIterable {
     /// Per-domain centring, the first-moment counterpart of CORAL and the idea of AdaBN (Li et
     /// al., 2016) applied to the input normaliser: every source is centred on the mean of a few
     /// of its normal rows before pooling, and the model is moved onto the target by re-centring
-    /// its input standardisation on the mean of the target's normal shots. What is learned is
+    /// its input normalisation on the mean of the target's normal shots. What is learned is
     /// "how far and in which way a row departs from its own domain's normal centre", which
     /// carries across domains whose centres differ.
     case center
+    /// Per-domain standardisation: as `center`, and each feature also divided by its standard
+    /// deviation over the domain's normal rows — undoes a per-feature recalibration (gain and
+    /// offset) of the target; needs more shots than features' worth of noise allows in 512-d.
+    case standardize
+
+    /// The per-domain normalisation this adaptation uses, if any.
+    public var domainNorm: DomainNorm? {
+        switch self {
+        case .center: .center
+        case .standardize: .standardize
+        case .none, .coral, .mmd, .dann: nil
+        }
+    }
 }
 
-/// Per-domain mean alignment (`Adaptation.center`).
-public enum DomainCentering {
-    /// The column means of `x`'s normal rows (labels 0; all rows when unlabelled), from `count`
-    /// rows drawn with `rng` (all of them when nil) — drawing as many rows as the target has
-    /// shots makes the sources' centres as noisy as the target's.
-    public static func normalMean(_ data: DomainData, count: Int? = nil, rng: inout SeededGenerator) -> [Double] {
+/// How each domain is put into a common frame before pooling (`pretrain --domain-norm`).
+public enum DomainNorm: String, Sendable, CaseIterable {
+    /// Subtract the mean of the domain's normal rows.
+    case center
+    /// Subtract that mean and divide by the normal rows' standard deviation (0 → 1).
+    case standardize
+}
+
+/// A domain's normal frame: rows are read as `(x − mean) / scale`.
+public struct DomainFrame: Sendable, Equatable {
+    public var mean: [Double]
+    public var scale: [Double]
+
+    public init(mean: [Double], scale: [Double]) {
+        precondition(mean.count == scale.count, "a frame needs one mean and one scale per feature")
+        self.mean = mean
+        self.scale = scale
+    }
+
+    /// The frame of `data`'s normal rows (labels 0; all rows when unlabelled or none is
+    /// normal), from `count` of them drawn with `rng` (all when nil) — drawing as many rows as
+    /// the target has shots makes the sources' frames as noisy as the target's.
+    /// - Complexity: O(rows·d).
+    public init(_ data: DomainData, norm: DomainNorm, count: Int? = nil, rng: inout SeededGenerator) {
         let normals = data.labels.map { l in l.indices.filter { l[$0] == 0 } } ?? Array(0..<data.x.rows)
         let pool = normals.isEmpty ? Array(0..<data.x.rows) : normals
-        let chosen = count.map { c in rng.sample(min(c, pool.count), from: pool.count).map { pool[$0] } } ?? pool
-        return columnMeans(data.x, rows: chosen)
+        let rows = count.map { c in rng.sample(min(c, pool.count), from: pool.count).map { pool[$0] } } ?? pool
+        self.init(data.x, rows: rows, norm: norm)
     }
 
-    /// Column means of the given rows, in `Double`. - Complexity: O(rows·d).
-    public static func columnMeans(_ x: Matrix, rows: [Int]) -> [Double] {
-        let d = x.cols
-        var mean = [Double](repeating: 0, count: d)
+    /// The frame of the given rows of `x`.
+    public init(_ x: Matrix, rows: [Int], norm: DomainNorm) {
+        let d = x.cols, n = Double(max(1, rows.count))
+        var mean = [Double](repeating: 0, count: d), sq = [Double](repeating: 0, count: d)
         x.values.withUnsafeBufferPointer { v in
             for r in rows { for j in 0..<d { mean[j] += Double(v[r &* d &+ j]) } }
+            for j in 0..<d { mean[j] /= n }
+            if norm == .standardize {
+                for r in rows { for j in 0..<d { let t = Double(v[r &* d &+ j]) - mean[j]; sq[j] += t * t } }
+            }
         }
-        let n = Double(max(1, rows.count))
-        return mean.map { $0 / n }
+        self.mean = mean
+        self.scale = norm == .standardize ? sq.map { s in let sd = (s / n).squareRoot(); return sd > 1e-12 ? sd : 1 }
+                                          : [Double](repeating: 1, count: d)
     }
 
-    /// `x` with `mean` subtracted from every row.
-    public static func centered(_ x: Matrix, on mean: [Double]) -> Matrix {
+    /// `x` in this frame. - Complexity: O(n·d).
+    public func apply(_ x: Matrix) -> Matrix {
         var out = x
         let d = x.cols
-        let m = mean.map { Float($0) }
+        let m = mean.map { Float($0) }, s = scale.map { Float($0) }
         out.values.withUnsafeMutableBufferPointer { v in
-            for r in 0..<x.rows { for j in 0..<d { v[r &* d &+ j] -= m[j] } }
+            for r in 0..<x.rows { for j in 0..<d { v[r &* d &+ j] = (v[r &* d &+ j] - m[j]) / s[j] } }
         }
         return out
     }
 
-    /// Sources centred each on their own normal mean (from `count` normal rows), then pooled.
-    public static func pooledCentered(_ sources: [DomainData], count: Int?, seed: UInt64) -> DomainData {
+    /// Sources each put in their own normal frame (from `count` normal rows), then pooled.
+    public static func pooled(_ sources: [DomainData], norm: DomainNorm, count: Int?, seed: UInt64) -> DomainData {
         var rng = SeededGenerator(seed: seed &+ 0xce47)
         return DomainData.pooled(sources.map { s in
-            DomainData(x: centered(s.x, on: normalMean(s, count: count, rng: &rng)), labels: s.labels)
+            DomainData(x: DomainFrame(s, norm: norm, count: count, rng: &rng).apply(s.x), labels: s.labels)
         })
     }
 }

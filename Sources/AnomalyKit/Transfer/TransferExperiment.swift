@@ -126,10 +126,11 @@ public struct TransferExperiment: Sendable {
                     return try TransferLearning.fineTune(detector, base, on: shotData, tuning: tuning)
                 }
                 return try evaluate(m, seconds: t)
-            case .center:
+            case .center, .standardize:
+                let norm = adaptation.domainNorm!
                 let (m, t) = try timed { () throws -> D.Fitted in
-                    let base = try TransferLearning.pretrain(detector, sources: DomainCentering.pooledCentered(sources, count: shots, seed: seed))
-                    let moved = base.recentered(by: DomainCentering.columnMeans(target.x, rows: normalShots), trainingRows: shotData.x)
+                    let base = try TransferLearning.pretrain(detector, sources: DomainFrame.pooled(sources, norm: norm, count: shots, seed: seed))
+                    let moved = base.moved(to: DomainFrame(target.x, rows: normalShots, norm: norm), trainingRows: shotData.x)
                     // A label-using model learns nothing about the boundary from normal rows alone.
                     let oneClass = D.labelUse != .unsupervised && anomalyShots == 0
                     return oneClass ? moved : try TransferLearning.fineTune(detector, moved, on: shotData, tuning: tuning)

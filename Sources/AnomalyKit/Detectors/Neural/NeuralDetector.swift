@@ -76,14 +76,17 @@ public struct TrainedNetwork: Sendable {
     /// Rows as the network sees them (standardised when the detector standardises).
     public func prepared(_ x: Matrix) -> Matrix { standardizer?.transform(x) ?? x }
 
-    /// Moves the input normalisation by `offset` (a domain's centre): rows are then read
-    /// relative to it, `(x − offset − mean) / scale` — how a model pretrained on centred domains
-    /// is applied to a new one.
-    public mutating func recenter(by offset: [Double]) {
-        precondition(offset.count == featureCount, "offset must have one value per feature")
-        var s = standardizer ?? Standardizer(mean: [Float](repeating: 0, count: offset.count),
-                                             scale: [Float](repeating: 1, count: offset.count))
-        for j in s.mean.indices { s.mean[j] = Float(Double(s.mean[j]) + offset[j]) }
+    /// Moves the model into a new domain's frame: rows are first read as `(x − μ) / σ`, then
+    /// normalised as before — `mean' = μ + σ·mean`, `scale' = σ·scale` — how a model pretrained
+    /// on per-domain normalised sources is applied to a new domain.
+    public mutating func move(to frame: DomainFrame) {
+        precondition(frame.mean.count == featureCount, "the frame must have one value per feature")
+        var s = standardizer ?? Standardizer(mean: [Float](repeating: 0, count: featureCount),
+                                             scale: [Float](repeating: 1, count: featureCount))
+        for j in s.mean.indices {
+            s.mean[j] = Float(frame.mean[j] + frame.scale[j] * Double(s.mean[j]))
+            s.scale[j] = Float(frame.scale[j] * Double(s.scale[j]))
+        }
         standardizer = s
     }
 
@@ -151,7 +154,7 @@ public struct TrainedNetwork: Sendable {
         let parameters = try load(template.parameters, prefix: "net.")
         let buffers = try load(template.buffers, prefix: "buffer.")
         var standardizer: Standardizer?
-        // A re-centred model (`Adaptation.center`) carries a scaler even when not standardising.
+        // A model moved to a domain frame (`Adaptation.center`) carries a scaler even when not standardising.
         if standardized || state.tensors["scaler.mean"] != nil {
             let d = network.parts.first?.layer.inputFeatures ?? 0
             standardizer = Standardizer(mean: try state.tensor("scaler.mean", shape: [d]).floats(),
@@ -211,10 +214,10 @@ public struct FineTuning: Sendable {
     public var patience = 5
     /// Refit the input standardisation on the new data instead of keeping the source's.
     public var refitStandardizer = false
-    /// Re-centre the model's input normalisation on the mean of the new data's normal rows
-    /// (all rows when unlabelled) before training — for a model pretrained on per-domain
-    /// centred sources (`Adaptation.center`, `pretrain --center`).
-    public var recenter = false
+    /// Move the model into the new data's normal frame (its normal rows, all rows when
+    /// unlabelled) before training — for a model pretrained on per-domain normalised sources
+    /// (`Adaptation.center`/`.standardize`, `pretrain --domain-norm`).
+    public var domainNorm: DomainNorm?
     public var seed: UInt64 = 0
 
     public init() {}
@@ -287,11 +290,11 @@ extension FittedNeuralDetector {
         self.init(settings: settings, model: model, trainingScores: trainingScores)
     }
 
-    /// The same detector read relative to a new domain centre (see `TrainedNetwork.recenter`);
+    /// The same detector moved into a new domain's frame (see `TrainedNetwork.move(to:)`);
     /// training scores recomputed on `x`, the new domain's rows.
-    public func recentered(by offset: [Double], trainingRows x: Matrix) -> Self {
+    public func moved(to frame: DomainFrame, trainingRows x: Matrix) -> Self {
         var m = model
-        m.recenter(by: offset)
+        m.move(to: frame)
         return Self(settings: settings, model: m, trainingScores: settings.scores(m, prepared: m.prepared(x)))
     }
 
@@ -321,9 +324,9 @@ public enum NeuralFitting {
             }
             let tuning = tuning ?? FineTuning()
             if tuning.refitStandardizer && start.standardizer != nil { start.standardizer = Standardizer(fitting: data) }
-            if tuning.recenter {
-                let normals = labels.map { l in l.indices.filter { l[$0] == 0 } } ?? []
-                start.recenter(by: DomainCentering.columnMeans(data, rows: normals.isEmpty ? Array(0..<data.rows) : normals))
+            if let norm = tuning.domainNorm {
+                var rng = SeededGenerator(seed: tuning.seed)
+                start.move(to: DomainFrame(DomainData(x: data, labels: labels), norm: norm, rng: &rng))
             }
             if tuning.newHead {
                 guard let head = start.network.layer(D.headPart) else {
