@@ -21,12 +21,21 @@ struct DetectorsCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
             return
         }
-        for t in DetectorRegistry.all {
-            let d = t.descriptor
-            print("\(d.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(d.family.padding(toLength: 14, withPad: " ", startingAt: 0)) \(d.summary)")
+        // Columns as wide as their longest entry, so no name or default is cut.
+        let descriptors = DetectorRegistry.all.map { $0.descriptor }
+        let nameWidth = descriptors.map(\.name.count).max() ?? 0
+        let familyWidth = descriptors.map(\.family.count).max() ?? 0
+        let settings = descriptors.flatMap { $0.parameters + [ContaminationThreshold.contaminationSpec] }
+        let paramWidth = settings.map { "    --param \($0.name)=\($0.defaultValue)".count }.max() ?? 0
+        for d in descriptors {
+            print("\(pad(d.name, nameWidth)) \(pad(d.family, familyWidth)) \(d.summary)")
             for p in d.parameters + [ContaminationThreshold.contaminationSpec] {
-                print("    --param \(p.name)=\(p.defaultValue)".padding(toLength: 36, withPad: " ", startingAt: 0) + "\(p.rangeDescription); \(p.help)")
+                print(pad("    --param \(p.name)=\(p.defaultValue)", paramWidth) + "  \(p.rangeDescription); \(p.help)")
             }
         }
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
     }
 }
