@@ -191,23 +191,12 @@ struct TransferCommand: ParsableCommand {
                     "adapt": adaptation.rawValue, "seed": seed, "n_test": outcome.testRows, "n_test_anomalies": outcome.testAnomalies,
                     "source_rows": outcome.sourceRows, "alpha": outcome.alpha as Any,
                 ]
-                for (name, result, reason) in outcome.modes {
-                    if let r = result {
-                        var entry: [String: Any] = ["roc_auc": r.rocAUC, "average_precision": r.averagePrecision, "fit_seconds": r.fitSeconds]
-                        if let note = r.note { entry["note"] = note }
-                        object[name] = entry
-                    } else {
-                        object[name] = ["roc_auc": NSNull(), "average_precision": NSNull(), "fit_seconds": NSNull(), "error": reason ?? "failed"]
-                    }
-                }
+                for (name, result, reason) in outcome.modes { object[name] = modeJSON(result, reason) }
                 print(try jsonString(object))
             } else {
                 print("transfer: \(detector), \(sourcePaths.count) source file(s) (\(outcome.sourceRows) rows) → \(target)")
                 print("K = \(shots) normal shots, A = \(anomalyShots) anomaly shots, adaptation \(adaptation.rawValue), seed \(seed); test \(outcome.testRows) rows (\(outcome.testAnomalies) anomalies)")
-                print(renderTable(["mode", "ROC-AUC", "AP", "fit s", "note"], outcome.modes.map { name, r, reason in
-                    guard let r else { return [name, "—", "—", "—", reason ?? "failed"] }
-                    return [name, fmt(r.rocAUC), fmt(r.averagePrecision), fmt(r.fitSeconds, 2), r.note ?? ""]
-                }))
+                print(modeTable(outcome.modes))
             }
         }
     }

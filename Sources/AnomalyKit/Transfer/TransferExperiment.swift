@@ -38,13 +38,6 @@ public struct TransferExperiment: Sendable {
 
     public init(shots: Int) { self.shots = shots }
 
-    public struct ModeResult: Sendable {
-        public var rocAUC: Double
-        public var averagePrecision: Double
-        public var fitSeconds: Double
-        public var note: String?
-    }
-
     public struct Outcome: Sendable {
         public var modes: [(name: String, result: ModeResult?, reason: String?)]
         public var alpha: Double?
@@ -59,44 +52,20 @@ public struct TransferExperiment: Sendable {
     /// Runs every mode. - Throws: on mismatched features, too few target rows for the shots, …
     public func run<D: NeuralDetector>(_ detector: D, sources: [DomainData], sourceNames: [String],
                                        target: DomainData, targetName: String) throws -> Outcome {
-        guard shots >= 1 else { throw AnomalyError.parameter("shots", "must be ≥ 1, got \(shots)") }
-        guard anomalyShots >= 0 else { throw AnomalyError.parameter("anomaly-shots", "must be ≥ 0, got \(anomalyShots)") }
-        guard let y = target.labels else { throw AnomalyError.data("has no labels (needed to split and evaluate)", file: targetName) }
         for (s, name) in zip(sources, sourceNames) where s.x.cols != target.x.cols {
             throw AnomalyError.shape("has \(s.x.cols) features but the target \(targetName) has \(target.x.cols)", field: name)
         }
-        let split = try StratifiedSplit.split(labels: y, testFraction: testFraction, seed: seed)
-        let trainNormals = split.train.filter { y[$0] == 0 }, trainAnomalies = split.train.filter { y[$0] == 1 }
-        guard shots <= trainNormals.count else {
-            throw AnomalyError.parameter("shots", "\(shots) normal shots requested but the target's training part has only \(trainNormals.count) normal rows")
-        }
-        guard anomalyShots <= trainAnomalies.count else {
-            throw AnomalyError.parameter("anomaly-shots", "\(anomalyShots) anomaly shots requested but the target's training part has only \(trainAnomalies.count) anomalies")
-        }
-        var rng = SeededGenerator(seed: seed &+ 1)
-        let normalShots = rng.sample(shots, from: trainNormals.count).map { trainNormals[$0] }
-        let anomalyRows = rng.sample(anomalyShots, from: trainAnomalies.count).map { trainAnomalies[$0] }
-        let shotRows = normalShots + anomalyRows
-        let shotData = DomainData(x: target.x.rows(at: shotRows), labels: shotRows.map { y[$0] })
-        let testX = target.x.rows(at: split.test), testY = split.test.map { y[$0] }
+        let few = try FewShotSplit(target: target, targetName: targetName, shots: shots, anomalyShots: anomalyShots,
+                                   testFraction: testFraction, seed: seed)
+        let normalShots = few.normalShots, shotData = few.shots, testX = few.testX, testY = few.testY
         let pooled = DomainData.pooled(sources)
 
         func evaluate(_ fitted: D.Fitted, seconds: Double) throws -> ModeResult {
-            let scores = try fitted.scores(testX)
-            return ModeResult(rocAUC: Metrics.rocAUC(labels: testY, scores: scores),
-                              averagePrecision: Metrics.averagePrecision(labels: testY, scores: scores), fitSeconds: seconds)
+            ModeResult(labels: testY, scores: try fitted.scores(testX), fitSeconds: seconds)
         }
-        func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            let v = try body()
-            return (v, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-        }
-        var modes: [(String, ModeResult?, String?)] = []
-        func attempt(_ name: String, _ body: () throws -> ModeResult) {
-            do { modes.append((name, try body(), nil)) } catch let e as AnomalyError {
-                modes.append((name, nil, e.message))
-            } catch { modes.append((name, nil, "\(error)")) }
-        }
+        func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) { try ModeRecorder.timed(body) }
+        var recorder = ModeRecorder()
+        func attempt(_ name: String, _ body: () throws -> ModeResult) { recorder.attempt(name, body) }
         let shotLabels = D.labelUse == .unsupervised ? nil : shotData.labels
         var tuning = FineTuning()
         tuning.freeze = freeze
@@ -158,16 +127,15 @@ public struct TransferExperiment: Sendable {
             r.note = "alpha \(chosenAlpha.map { String(format: "%.2f", $0) } ?? "?")"
             return r
         }
-        attempt("knn_shots") {
-            let k = 1
-            let (m, t) = try timed { try KNN(neighbors: k).fit(target.x.rows(at: normalShots)) }
-            let scores = try m.scores(testX)
-            return ModeResult(rocAUC: Metrics.rocAUC(labels: testY, scores: scores),
-                              averagePrecision: Metrics.averagePrecision(labels: testY, scores: scores), fitSeconds: t,
-                              note: "k = \(k)")
-        }
-        return Outcome(modes: modes, alpha: chosenAlpha, testRows: testX.rows, testAnomalies: testY.filter { $0 == 1 }.count,
+        attempt("knn_shots") { try Self.knnShots(target.x.rows(at: normalShots), testX: testX, testY: testY) }
+        return Outcome(modes: recorder.modes, alpha: chosenAlpha, testRows: testX.rows, testAnomalies: testY.filter { $0 == 1 }.count,
                        sourceRows: pooled.x.rows)
+    }
+
+    /// kNN with k = 1 on the normal shots, scored on the test rows.
+    static func knnShots(_ normals: Matrix, testX: Matrix, testY: [Int]) throws -> ModeResult {
+        let (m, t) = try ModeRecorder.timed { try KNN(neighbors: 1).fit(normals) }
+        return ModeResult(labels: testY, scores: try m.scores(testX), fitSeconds: t, note: "k = 1")
     }
 
     /// α on held-out shots: fine-tune on ~80% of the shots, then pick α ∈ {0, 0.1, …, 1} by

@@ -218,6 +218,8 @@ public struct FineTuning: Sendable {
     /// unlabelled) before training — for a model pretrained on per-domain normalised sources
     /// (`Adaptation.center`/`.standardize`, `pretrain --domain-norm`).
     public var domainNorm: DomainNorm?
+    /// No progress bar (inner loops of meta-learning run thousands of short fine-tunings).
+    public var quiet = false
     public var seed: UInt64 = 0
 
     public init() {}
@@ -361,7 +363,7 @@ public enum NeuralFitting {
         let batch = tuning?.batchSize ?? training.batchSize
         var options = TrainingOptions(epochs: epochs, batchSize: batch,
                                       seed: UInt64(training.seed) &+ (tuning?.seed ?? 0),
-                                      progressLabel: tuning == nil ? name : name + " fine-tune")
+                                      progressLabel: tuning == nil ? name : tuning!.quiet ? nil : name + " fine-tune")
         options.dropLast = training.dropLast && data.rows > batch
         options.keepBestTrainingEpoch = detector.keepsBestTrainingEpoch
         let rowsPerEpoch = detector.stepsPerEpoch.map { $0 * batch } ?? x.rows

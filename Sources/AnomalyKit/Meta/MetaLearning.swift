@@ -1,0 +1,171 @@
+import AnomalyMath
+import AnomalyNN
+import Foundation
+
+/// Episodic meta-learning methods over the neural detectors.
+public enum MetaMethod: String, Sendable, CaseIterable {
+    /// Reptile (Nichol et al., 2018): adapt on an episode's support, move the initialisation a
+    /// step `ε` towards the adapted weights, averaged over the tasks of an iteration.
+    case reptile
+    /// First-order MAML (Finn et al., 2017): adapt on the support, take the gradient of the
+    /// detector's loss on the query rows at the adapted weights, and apply it (Adam) to the
+    /// initialisation.
+    case fomaml
+}
+
+/// Meta-training: learns an initialisation from which a few steps on a new task's support rows
+/// give a good detector for that task. The adaptation (inner loop) is exactly `finetune`'s:
+/// the model is moved into the support's normal frame (`domainNorm`), then trained with the
+/// detector's optimiser for `innerEpochs` epochs at `innerLearningRate` — so
+/// `anomalykit finetune --domain-norm center --lr <inner lr> --epochs <inner epochs>` adapts a
+/// meta-trained model file the same way the meta-training assumed.
+public struct MetaLearning: Sendable {
+    public var method: MetaMethod
+    public var iterations = 200
+    public var tasksPerIteration = 4
+    public var innerEpochs = 5
+    public var innerLearningRate = 0.01
+    /// Reptile's step `ε` towards the adapted weights, or FOMAML's Adam learning rate; nil =
+    /// 0.1 for Reptile, 0.001 for FOMAML.
+    public var outerLearningRate: Double?
+    /// Each episode is read in its support's normal frame (nil: raw features).
+    public var domainNorm: DomainNorm? = .center
+    /// Start from a model pretrained on all task rows (framed) rather than a fresh network.
+    public var startFromPretrained = true
+    public var seed: UInt64 = 0
+    /// Called after each meta-iteration with (done, total) — for a progress bar.
+    public var progress: (@Sendable (Int, Int) -> Void)?
+
+    public init(method: MetaMethod) { self.method = method }
+
+    /// The fine-tuning that adapts a model to a task's support rows.
+    public var innerTuning: FineTuning {
+        var t = FineTuning()
+        t.learningRate = innerLearningRate
+        t.epochs = innerEpochs
+        t.quiet = true
+        t.seed = seed
+        return t
+    }
+
+    /// Meta-trains `detector` on episodes from `sampler`; returns the meta-learned model, in the
+    /// frame of a task's normal rows (move it to a new task's frame before use: `adapt`).
+    /// - Complexity: iterations × tasksPerIteration inner fine-tunings on K + A rows.
+    public func train<D: NeuralDetector>(_ detector: D, sampler: inout EpisodeSampler) throws -> D.Fitted {
+        guard iterations >= 1, tasksPerIteration >= 1, innerEpochs >= 1 else {
+            throw AnomalyError.parameter("meta", "iterations, tasks per iteration and inner epochs must be ≥ 1")
+        }
+        guard innerLearningRate > 0, innerLearningRate.isFinite else {
+            throw AnomalyError.parameter("inner-lr", "must be > 0, got \(innerLearningRate)")
+        }
+        let framed = framedTasks(sampler)
+        var meta: D.Fitted
+        if startFromPretrained {
+            meta = try TransferLearning.pretrain(detector, sources: framed)
+        } else {
+            let network = detector.network(features: sampler.features)
+            let (p, b) = network.initialise(seed: UInt64(detector.training.seed))
+            let rows = TransferLearning.trainingRows(for: detector, framed)
+            let model = TrainedNetwork(network: network, parameters: p, buffers: b,
+                                       standardizer: detector.training.standardize ? Standardizer(fitting: rows.x) : nil)
+            meta = D.Fitted(settings: detector, model: model, trainingScores: [])
+        }
+        let outerRate = outerLearningRate ?? (method == .reptile ? 0.1 : 0.001)
+        var outer = Optimizer(.adam(), learningRate: Float(outerRate))
+        var rng = SeededGenerator(seed: seed &+ 0x3e7a)
+        for iteration in 0..<iterations {
+            var sum: [String: Matrix] = [:]
+            for _ in 0..<tasksPerIteration {
+                let episode = sampler.next()
+                let (support, query) = inFrame(episode)
+                var tuning = innerTuning
+                tuning.seed = rng.next()
+                let adapted = try TransferLearning.fineTune(detector, meta, on: support, tuning: tuning)
+                let contribution: [String: Matrix]
+                switch method {
+                case .reptile:
+                    contribution = difference(adapted.model.parameters, meta.model.parameters)
+                case .fomaml:
+                    contribution = queryGradients(detector, adapted.model, query: query, seed: rng.next())
+                }
+                for (name, m) in contribution { sum[name] = sum[name].map { add($0, m) } ?? m }
+            }
+            let scale = 1 / Float(tasksPerIteration)
+            var parameters = meta.model.parameters
+            switch method {
+            case .reptile:
+                for (name, delta) in sum { parameters.modify(name) { v in for i in v.indices { v[i] += Float(outerRate) * scale * delta.values[i] } } }
+            case .fomaml:
+                let mean = sum.mapValues { m in Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * scale }) }
+                guard mean.values.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
+                    throw AnomalyError(.numeric, "meta-training: the query gradient became non-finite at iteration \(iteration + 1); try a smaller --inner-lr")
+                }
+                outer.step(&parameters, gradients: mean)
+            }
+            var model = meta.model
+            model.parameters = parameters
+            meta = D.Fitted(settings: detector, model: model, trainingScores: [])
+            progress?(iteration + 1, iterations)
+        }
+        // Training scores on the framed task rows, for the model file's threshold.
+        let rows = TransferLearning.trainingRows(for: detector, framed)
+        return D.Fitted(settings: detector, model: meta.model,
+                        trainingScores: detector.scores(meta.model, prepared: meta.model.prepared(rows.x)))
+    }
+
+    /// Adapts a meta-trained model to a new task: into the support's normal frame, then the
+    /// inner loop on the support rows.
+    public func adapt<D: NeuralDetector>(_ detector: D, _ meta: D.Fitted, support: DomainData) throws -> D.Fitted {
+        var start = meta
+        if let domainNorm {
+            var rng = SeededGenerator(seed: seed)
+            start = meta.moved(to: DomainFrame(support, norm: domainNorm, rng: &rng), trainingRows: support.x)
+        }
+        return try TransferLearning.fineTune(detector, start, on: support, tuning: innerTuning)
+    }
+
+    /// All task rows, each task in its own normal frame (from `shots` normal rows, as episodes see it).
+    func framedTasks(_ sampler: EpisodeSampler) -> DomainData {
+        let data = sampler.tasks.map(\.data)
+        guard let domainNorm else { return DomainData.pooled(data) }
+        return DomainFrame.pooled(data, norm: domainNorm, count: sampler.shots, seed: seed)
+    }
+
+    /// An episode's support and query in the support's normal frame.
+    func inFrame(_ e: Episode) -> (DomainData, DomainData) {
+        guard let domainNorm else { return (e.support, e.query) }
+        var rng = SeededGenerator(seed: 0)
+        let frame = DomainFrame(e.support, norm: domainNorm, rng: &rng)
+        return (DomainData(x: frame.apply(e.support.x), labels: e.support.labels),
+                DomainData(x: frame.apply(e.query.x), labels: e.query.labels))
+    }
+
+    /// Gradients of the detector's loss on the query rows (normal rows for unsupervised
+    /// detectors) at the given weights.
+    func queryGradients<D: NeuralDetector>(_ detector: D, _ model: TrainedNetwork, query: DomainData, seed: UInt64) -> [String: Matrix] {
+        let usesLabels = D.labelUse != .unsupervised
+        let rows = usesLabels ? query : query.rows(labelled: 0)
+        let labels = usesLabels ? rows.labels : nil
+        var m = model
+        m.labelIndex = labels.map(LabelIndex.init)
+        let x = m.prepared(rows.x)
+        let tape = Tape(training: true, seed: seed)
+        let bound = BoundParameters(m.parameters, buffers: m.buffers, tape: tape)
+        let loss = detector.loss(m, x: x, labels: labels, batch: Array(0..<x.rows)[...], bound)
+        tape.backward(from: loss)
+        return bound.gradients()
+    }
+
+    func difference(_ a: ParameterSet, _ b: ParameterSet) -> [String: Matrix] {
+        var out: [String: Matrix] = [:]
+        for name in a.names {
+            let x = a[name]!, y = b[name]!
+            out[name] = Matrix(rows: x.rows, cols: x.cols, values: zip(x.values, y.values).map { $0 - $1 })
+        }
+        return out
+    }
+
+    func add(_ a: Matrix, _ b: Matrix) -> Matrix {
+        Matrix(rows: a.rows, cols: a.cols, values: zip(a.values, b.values).map { $0 + $1 })
+    }
+}
