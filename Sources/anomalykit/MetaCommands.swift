@@ -5,7 +5,7 @@ import Foundation
 /// Meta-learning knobs shared by `meta-train` and `meta`.
 struct MetaOptions: ParsableArguments {
     @Option(name: .long, help: "Comma-separated task files (one feature space, labelled).") var tasks: String
-    @Option(name: .long, help: "Meta-learning method: reptile or fomaml.") var method: String = "reptile"
+    @Option(name: .long, help: "Meta-learning method: reptile, fomaml or metric (meta only).") var method: String = "reptile"
     @Option(name: .long, help: "Normal support rows per episode (K).") var shots: Int = 10
     @Option(name: .customLong("anomaly-shots"), help: "Anomalous support rows per episode (A).") var anomalyShots: Int = 0
     @Option(name: .long, help: "Neural detector.") var detector: String = "autoencoder"
@@ -86,6 +86,9 @@ struct MetaTrainCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let learning = try meta.learning()
+            guard learning.method != .metric else {
+                throw AnomalyError.parameter("--method", "metric scores against a support set; it runs in `anomalykit meta` (saving it for `score --support` is not built yet)")
+            }
             let resolved = try resolveDetector(meta.detector, params: meta.params)
             let tasks = try meta.loadTasks(input)
             var sampler = try EpisodeSampler(tasks: tasks, shots: meta.shots, anomalyShots: meta.anomalyShots,

@@ -7,11 +7,13 @@ import Foundation
 /// - `scratch`: the detector trained on the support rows only;
 /// - `finetuned`: plain pretraining on all task rows pooled, then the same adaptation as `meta`
 ///   (the inner loop's learning rate and epochs) on the support rows;
-/// - `meta`: meta-trained on the tasks (`MetaLearning`), adapted on the support rows;
+/// - `meta`: meta-trained on the tasks (`MetaLearning`), adapted on the support rows; for
+///   `metric`, the learned distance (`MetricMetaLearning`) to the K normal support rows;
 /// - `knn_shots`: kNN with k = 1 on the K normal support rows.
 /// The split and the shots are the transfer experiment's (`FewShotSplit`).
 public struct MetaExperiment: Sendable {
     public var learning: MetaLearning
+    public var metric = MetricMetaLearning()
     public var shots: Int
     public var anomalyShots = 0
     public var querySize = 32
@@ -58,6 +60,13 @@ public struct MetaExperiment: Sendable {
             return try evaluate(m, seconds: t)
         }
         recorder.attempt("meta") {
+            if learning.method == .metric {
+                let normals = target.x.rows(at: few.normalShots)
+                let (result, t) = try ModeRecorder.timed { try metric.train(sampler: &sampler) }
+                let scores = try result.model.scores(few.testX, support: normals)
+                let note = "\(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode AUC \(String(format: "%.3f", result.episodeAUC)) (span only \(String(format: "%.3f", result.spanOnlyEpisodeAUC)))"
+                return ModeResult(labels: few.testY, scores: scores, fitSeconds: t, note: note)
+            }
             let (m, t) = try ModeRecorder.timed { () throws -> D.Fitted in
                 let meta = try learning.train(detector, sampler: &sampler)
                 return try learning.adapt(detector, meta, support: support)

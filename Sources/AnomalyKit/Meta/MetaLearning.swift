@@ -11,6 +11,13 @@ public enum MetaMethod: String, Sendable, CaseIterable {
     /// detector's loss on the query rows at the adapted weights, and apply it (Adam) to the
     /// initialisation.
     case fomaml
+    /// A distance learned from the tasks (`MetricMetaLearning`): rows scored by their distance
+    /// to the span of the new task's K normal support rows and the family's directions of
+    /// normal variation; no gradient steps on the new task.
+    case metric
+
+    /// The methods that learn a neural initialisation (`MetaLearning`).
+    public static let initialisations: [MetaMethod] = [.reptile, .fomaml]
 }
 
 /// Meta-training: learns an initialisation from which a few steps on a new task's support rows
@@ -52,6 +59,9 @@ public struct MetaLearning: Sendable {
     /// frame of a task's normal rows (move it to a new task's frame before use: `adapt`).
     /// - Complexity: iterations × tasksPerIteration inner fine-tunings on K + A rows.
     public func train<D: NeuralDetector>(_ detector: D, sampler: inout EpisodeSampler) throws -> D.Fitted {
+        guard method != .metric else {
+            throw AnomalyError.parameter("method", "metric learns a distance, not an initialisation (MetricMetaLearning)")
+        }
         guard iterations >= 1, tasksPerIteration >= 1, innerEpochs >= 1 else {
             throw AnomalyError.parameter("meta", "iterations, tasks per iteration and inner epochs must be ≥ 1")
         }
@@ -85,7 +95,7 @@ public struct MetaLearning: Sendable {
                 switch method {
                 case .reptile:
                     contribution = difference(adapted.model.parameters, meta.model.parameters)
-                case .fomaml:
+                case .fomaml, .metric:
                     contribution = queryGradients(detector, adapted.model, query: query, seed: rng.next())
                 }
                 for (name, m) in contribution { sum[name] = sum[name].map { add($0, m) } ?? m }
@@ -95,7 +105,7 @@ public struct MetaLearning: Sendable {
             switch method {
             case .reptile:
                 for (name, delta) in sum { parameters.modify(name) { v in for i in v.indices { v[i] += Float(outerRate) * scale * delta.values[i] } } }
-            case .fomaml:
+            case .fomaml, .metric:
                 let mean = sum.mapValues { m in Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * scale }) }
                 guard mean.values.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
                     throw AnomalyError(.numeric, "meta-training: the query gradient became non-finite at iteration \(iteration + 1); try a smaller --inner-lr")
