@@ -54,19 +54,20 @@ public struct RidgeSpan: Sendable {
         inverseGram = inverse
     }
 
-    /// The residual distance of every row of `x`, in blocks of 2048 rows.
-    /// - Complexity: O(n·r·d) in BLAS.
+    /// The residual distance of every row of `x`, in fixed blocks of 64 rows (the last one
+    /// zero-padded): every GEMM has the same shape, so a row's score does not depend on which
+    /// other rows are scored with it. - Complexity: O(n·r·d) in BLAS.
     public func distances(_ x: Matrix) -> [Double] {
         precondition(x.cols == features, "rows must have \(features) features")
         let d = features, r = rank
         var out = [Double](repeating: 0, count: x.rows)
-        let block = 2048
+        let n = 64
         var start = 0
         while start < x.rows {
-            let n = min(block, x.rows - start)
+            let used = min(n, x.rows - start)
             var centred = [Double](repeating: 0, count: n * d)
             x.values.withUnsafeBufferPointer { v in
-                for i in 0..<n { for j in 0..<d { centred[i * d + j] = Double(v[(start + i) * d + j]) - origin[j] } }
+                for i in 0..<used { for j in 0..<d { centred[i * d + j] = Double(v[(start + i) * d + j]) - origin[j] } }
             }
             if r > 0 {
                 // P = R·Bᵀ (n × r); C = P·G⁻¹ (n × r); R ← R − C·B
@@ -84,12 +85,12 @@ public struct RidgeSpan: Sendable {
                     } }
                 } }
             }
-            for i in 0..<n {
+            for i in 0..<used {
                 var s = 0.0
                 for j in 0..<d { let t = centred[i * d + j]; s += t * t }
                 out[start + i] = s.squareRoot()
             }
-            start += n
+            start += used
         }
         return out
     }

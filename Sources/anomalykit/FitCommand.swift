@@ -41,6 +41,16 @@ struct FitCommand: ParsableCommand {
 }
 
 /// `anomalykit score`: score new data with a saved model.
+extension ScoreCommand {
+    /// The normal rows of a support file (labelled anomalies dropped).
+    func loadSupport(_ path: String, schema: TableSchema?) throws -> Matrix {
+        let ds = try loadDataset(path, input, schema: schema, allowMissing: false)
+        try ds.x.requireFinite(path)
+        guard let labels = ds.labels else { return ds.x }
+        return ds.x.rows(at: labels.indices.filter { labels[$0] == 0 })
+    }
+}
+
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
@@ -54,6 +64,8 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Data to score: .csv, .npy or .npz, with the training data's columns.") var data: String
     @Option(name: .long, help: "Output file: .csv or .npy.") var out: String
     @Option(name: .long, help: "Probability method for the CSV output: linear or unify.") var probability: String = "linear"
+    @Option(name: .long, help: "A few normal rows of the task (span / metric models): the model is fitted on them first (rows labelled 1 are left out).")
+    var support: String?
     @OptionGroup var input: InputOptions
     @Flag(help: "Print a JSON summary.") var json = false
 
@@ -66,7 +78,8 @@ struct ScoreCommand: ParsableCommand {
             guard ext == "csv" || ext == "npy" else {
                 throw AnomalyError.parameter("--out", "the output must end in .csv or .npy, got '\(out)'")
             }
-            let m = try AnomalyModel.load(from: model)
+            var m = try AnomalyModel.load(from: model)
+            if let support { m = try m.refitted(onSupport: try loadSupport(support, schema: m.schema)) }
             var opts = input
             if opts.labelColumn == nil { opts.labelColumn = m.schema?.labelColumn }
             let ds = try loadDataset(data, opts, schema: m.schema, allowMissing: m.preprocessor.imputation != .none)

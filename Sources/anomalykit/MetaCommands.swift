@@ -86,13 +86,14 @@ struct MetaTrainCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let learning = try meta.learning()
-            guard learning.method != .metric else {
-                throw AnomalyError.parameter("--method", "metric scores against a support set; it runs in `anomalykit meta` (saving it for `score --support` is not built yet)")
-            }
             let resolved = try resolveDetector(meta.detector, params: meta.params)
             let tasks = try meta.loadTasks(input)
             var sampler = try EpisodeSampler(tasks: tasks, shots: meta.shots, anomalyShots: meta.anomalyShots,
                                              querySize: meta.querySize, seed: meta.seed)
+            if learning.method == .metric {
+                try saveMetric(&sampler, tasks: tasks, contamination: resolved.contamination)
+                return
+            }
             let (fitted, seconds) = try Timing.measure { try learning.train(anyDetector: resolved.detector, sampler: &sampler) }
             let threshold = try ContaminationThreshold(contamination: resolved.contamination, trainingScores: fitted.trainingScores)
             let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
@@ -105,6 +106,27 @@ struct MetaTrainCommand: ParsableCommand {
                 print("meta-trained \(m.detectorName) (\(learning.method.rawValue)) on \(tasks.count) tasks, \(learning.iterations) iterations in \(fmt(seconds, 2)) s → \(model)")
                 print("adapt with: anomalykit finetune --model \(model) --train SUPPORT --domain-norm \(learning.domainNorm?.rawValue ?? "none") --lr \(learning.innerLearningRate) --epochs \(learning.innerEpochs) --model tuned.safetensors")
             }
+        }
+    }
+}
+
+extension MetaTrainCommand {
+    /// `--method metric`: the learned distance as a `span` model without support rows; score
+    /// it with `anomalykit score --model FILE --support NORMALS --data X`.
+    func saveMetric(_ sampler: inout EpisodeSampler, tasks: [MetaTask], contamination: Double) throws {
+        let (result, seconds) = try Timing.measure { try MetricMetaLearning().train(sampler: &sampler) }
+        let fitted = FittedSpan.unfitted(settings: SpanDistance(ridge: result.model.ridge), directions: result.model.directions,
+                                         typicalScores: result.normalQueryScores)
+        let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
+        let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
+        try m.save(to: model)
+        let summary: [String: Any] = ["detector": "span", "method": "metric", "tasks": tasks.map(\.name),
+                                      "directions": result.directionCount, "scale": result.scale, "ridge": result.model.ridge,
+                                      "episode_roc_auc": result.episodeAUC, "span_only_episode_roc_auc": result.spanOnlyEpisodeAUC,
+                                      "fit_seconds": seconds, "model": model]
+        if json { print(try jsonString(summary)) } else {
+            print("meta-trained a metric on \(tasks.count) tasks in \(fmt(seconds, 2)) s: \(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode ROC-AUC \(fmt(result.episodeAUC)) (span of the shots alone \(fmt(result.spanOnlyEpisodeAUC))) → \(model)")
+            print("score with: anomalykit score --model \(model) --support NORMAL_ROWS --data X --out scores.csv")
         }
     }
 }

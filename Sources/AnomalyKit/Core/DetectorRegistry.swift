@@ -10,13 +10,17 @@ public enum DetectorRegistry {
         ECOD.self, COPOD.self, HBOS.self, GMM.self, MCD.self, // probabilistic
         AutoEncoder.self, VAE.self, DeepSVDD.self,            // neural, unsupervised
         DevNet.self, Classifier.self,                         // neural, with labels
+        SpanDistance.self,                                    // few-shot
     ]
 
     /// The names of all detectors.
     public static var names: [String] { all.map { $0.descriptor.name } }
 
-    /// The detectors that learn without labels (the default set of `benchmark` and `demo`).
-    public static var unsupervisedNames: [String] { all.filter { $0.labelUse == .unsupervised }.map { $0.descriptor.name } }
+    /// The detectors that learn without labels from a full training set (the default set of
+    /// `benchmark` and `demo`; few-shot detectors are left out).
+    public static var unsupervisedNames: [String] {
+        all.filter { $0.labelUse == .unsupervised && $0.descriptor.family != "few-shot" }.map { $0.descriptor.name }
+    }
 
     /// The detector type called `name`, or a parameter error listing the known names.
     public static func type(named name: String) throws -> any Detector.Type {

@@ -63,6 +63,9 @@ public struct MetricMetaLearning: Sendable {
         public var scale: Double
         public var episodeAUC: Double
         public var spanOnlyEpisodeAUC: Double
+        /// The chosen model's scores of the episodes' normal query rows (a typical scale, for
+        /// a model file's threshold before it has a support set).
+        public var normalQueryScores: [Double] = []
     }
 
     /// - Complexity: O(Σ n_t·d² + d³) for the directions, then episodes × candidates small solves.
@@ -115,6 +118,10 @@ public struct MetricMetaLearning: Sendable {
         }
         guard var result = best else { throw AnomalyError.parameter("directions", "no candidate settings") }
         result.spanOnlyEpisodeAUC = spanOnly
+        for e in drawn {
+            let normals = e.query.rows(labelled: 0).x
+            result.normalQueryScores += try result.model.scores(normals, support: e.support.rows(labelled: 0).x)
+        }
         return result
     }
 

@@ -67,7 +67,7 @@ public enum SafeTensors {
             guard e - b == count * dtype.byteSize else {
                 throw fail("holds \(e - b) bytes but shape \(shape) of \(dt) needs \(count * dtype.byteSize)", name)
             }
-            ranges.append((b, e))
+            if e > b { ranges.append((b, e)) }  // empty tensors occupy no bytes
             tensors[name] = Tensor(dtype: dtype, shape: shape, bytes: [UInt8](body[(body.startIndex + b)..<(body.startIndex + e)]))
         }
         ranges.sort { $0.0 < $1.0 }

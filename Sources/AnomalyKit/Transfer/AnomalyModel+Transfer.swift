@@ -51,3 +51,22 @@ extension TransferExperiment {
         return try run(neural, sources: sources, sourceNames: sourceNames, target: target, targetName: targetName)
     }
 }
+
+extension AnomalyModel {
+    /// A few-shot (`span`) model fitted on a task's normal support rows, keeping its learned
+    /// directions, preprocessing, schema and contamination; the threshold comes from the
+    /// support rows' leave-one-out scores.
+    public func refitted(onSupport support: Matrix) throws -> AnomalyModel {
+        guard let span = detector as? FittedSpan else {
+            throw AnomalyError.parameter("support", "only few-shot models (span, meta-train --method metric) take a support set; this one is '\(detectorName)'")
+        }
+        guard support.cols == featureCount else {
+            throw AnomalyError.shape("the support rows have \(support.cols) features, the model takes \(featureCount)")
+        }
+        let x = preprocessor.isIdentity ? support : try preprocessor.transform(support)
+        let fitted = try span.refitted(on: x)
+        let threshold = try ContaminationThreshold(contamination: self.threshold.contamination, trainingScores: fitted.trainingScores)
+        return AnomalyModel(detector: fitted, preprocessor: preprocessor, schema: schema, featureNames: featureNames,
+                            threshold: threshold, trainingRows: support.rows)
+    }
+}

@@ -1,0 +1,118 @@
+import AnomalyMath
+
+/// A few-shot detector: a row's score is its distance to the ridge-regularised affine span of
+/// the (few) training rows — and, in a model from `meta-train --method metric`, of the task
+/// family's learned directions of normal variation (see `MetricModel`).
+///
+/// With K normal rows it sees every blend of them as normal, where kNN sees only the rows
+/// themselves; on 10-shot MVTec-AD embeddings that is worth ≈ +0.02 ROC-AUC over kNN. With as
+/// many rows as features the span is the whole space, so fitting is limited to `max_rows`.
+public struct SpanDistance: Detector {
+    public var ridge: Double
+    public var maxRows: Int
+
+    public static let descriptor = DetectorDescriptor(
+        name: "span",
+        summary: "few-shot: distance to the affine span of the training rows (plus learned directions)",
+        family: "few-shot",
+        parameters: [
+            .double("ridge", default: 0.01, min: 0, max: 1_000_000, openMin: true,
+                    help: "ridge of the least-squares fit, relative to the mean squared basis norm"),
+            .int("max_rows", default: 200, min: 2, max: 100_000, help: "most training rows accepted (a few-shot detector)"),
+        ]
+    )
+
+    public init(ridge: Double = 0.01, maxRows: Int = 200) {
+        self.ridge = ridge
+        self.maxRows = maxRows
+    }
+
+    public init(parameters: ParameterValues) throws {
+        ridge = try parameters.double("ridge")
+        maxRows = try parameters.int("max_rows")
+    }
+
+    public var parameters: ParameterValues {
+        ParameterValues(["ridge": .double(ridge), "max_rows": .int(maxRows)])
+    }
+
+    /// Fits on `data`'s rows (its normal support rows). - Complexity: O(K·(K + m)²·d) for the
+    /// leave-one-out training scores.
+    public func fit(_ data: Matrix) throws -> FittedSpan {
+        try fit(data, directions: Matrix(rows: 0, cols: data.cols))
+    }
+
+    /// Fits with learned directions of normal variation (`m × d`).
+    public func fit(_ data: Matrix, directions: Matrix) throws -> FittedSpan {
+        try validateForFitting(data, minimumRows: 2)
+        guard data.rows <= maxRows else {
+            throw AnomalyError.parameter("max_rows", "span is a few-shot detector: \(data.rows) training rows given, at most \(maxRows) (the span of as many rows as features is everything; use pca or knn for many rows)")
+        }
+        guard directions.rows == 0 || directions.cols == data.cols else {
+            throw AnomalyError.shape("the learned directions have \(directions.cols) features, the data has \(data.cols)")
+        }
+        let model = MetricModel(directions: directions, ridge: ridge)
+        // Each training row against the span of the others.
+        var loo = [Double](repeating: 0, count: data.rows)
+        for i in 0..<data.rows {
+            let others = data.rows(at: (0..<data.rows).filter { $0 != i })
+            loo[i] = try model.scores(data.rows(at: [i]), support: others)[0]
+        }
+        return FittedSpan(settings: self, support: data, directions: directions, trainingScores: loo)
+    }
+}
+
+/// A fitted `SpanDistance`: the support rows and the learned directions.
+public struct FittedSpan: FittedDetector {
+    public let settings: SpanDistance
+    public let support: Matrix
+    public let directions: Matrix
+    public let trainingScores: [Double]
+    public var featureCount: Int { support.rows > 0 ? support.cols : directions.cols }
+
+    init(settings: SpanDistance, support: Matrix, directions: Matrix, trainingScores: [Double]) {
+        self.settings = settings
+        self.support = support
+        self.directions = directions
+        self.trainingScores = trainingScores
+    }
+
+    /// A meta-learned model with directions but no support yet (`meta-train --method metric`):
+    /// it scores once given a support set (`refitted(on:)`, `score --support`).
+    public static func unfitted(settings: SpanDistance, directions: Matrix, typicalScores: [Double]) -> FittedSpan {
+        FittedSpan(settings: settings, support: Matrix(rows: 0, cols: directions.cols), directions: directions,
+                   trainingScores: typicalScores)
+    }
+
+    /// The same learned directions fitted on a new task's normal support rows.
+    public func refitted(on support: Matrix) throws -> FittedSpan {
+        guard support.cols == featureCount else {
+            throw AnomalyError.shape("the support rows have \(support.cols) features, the model takes \(featureCount)")
+        }
+        return try settings.fit(support, directions: directions)
+    }
+
+    public func scores(_ data: Matrix) throws -> [Double] {
+        try validateForScoring(data)
+        guard support.rows > 0 else {
+            throw AnomalyError.parameter("support", "this metric model has no support rows yet: score it with --support FILE (a few normal rows of the task)")
+        }
+        return try MetricModel(directions: directions, ridge: settings.ridge).scores(data, support: support)
+    }
+
+    public func save(to state: inout DetectorState) {
+        state.set("support", support)
+        state.set("directions", directions)
+    }
+
+    public init(settings: SpanDistance, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
+        let support = try state.matrix("support", cols: featureCount)
+        let directions = try state.matrix("directions", cols: featureCount)
+        try support.requireFinite("saved support rows")
+        try directions.requireFinite("saved directions")
+        guard support.rows == 0 || support.rows == trainingScores.count else {
+            throw AnomalyError.model("has \(support.rows) rows but the model has \(trainingScores.count) training scores", field: "support")
+        }
+        self.init(settings: settings, support: support, directions: directions, trainingScores: trainingScores)
+    }
+}
