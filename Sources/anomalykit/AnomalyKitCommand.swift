@@ -10,6 +10,7 @@ struct AnomalyKitCommand: ParsableCommand {
         version: AnomalyKitInfo.version,
         subcommands: [DetectorsCommand.self, FitCommand.self, ScoreCommand.self, EvaluateCommand.self,
                       BenchmarkCommand.self, DemoCommand.self, PretrainCommand.self, FinetuneCommand.self,
-                      TransferCommand.self, MetaTrainCommand.self, MetaCommand.self, TrainSpeedCommand.self]
+                      TransferCommand.self, MetaTrainCommand.self, MetaCommand.self,
+                      SelectTrainCommand.self, SelectCommand.self, AutoCommand.self, TrainSpeedCommand.self]
     )
 }

@@ -93,12 +93,18 @@ struct EvaluateCommand: ParsableCommand {
 extension EvaluationResult {
     /// The JSON keys of `evaluate --json` (stable: scripts depend on them).
     var jsonObject: [String: Any] {
-        let r = report
-        return ["detector": detector, "params": parameters.jsonObject, "contamination": contamination,
-                "n_train": trainRows, "n_test": testRows, "n_features": featureCount,
-                "roc_auc": r.rocAUC, "average_precision": r.averagePrecision, "precision": r.precision,
-                "recall": r.recall, "f1": r.f1, "accuracy": r.accuracy, "best_f1": r.bestF1,
-                "precision_at_n": r.precisionAtN, "fit_seconds": r.fitSeconds, "score_seconds": r.scoreSeconds,
-                "rows_per_second": r.rowsPerSecond]
+        evaluationJSON(detector: detector, params: parameters.jsonObject, contamination: contamination, trainRows: trainRows,
+                       testRows: testRows, features: featureCount, report: report)
     }
+}
+
+/// The JSON object of `evaluate --json` (and `auto --json`).
+func evaluationJSON(detector: String, params: Any, contamination: Double, trainRows: Int, testRows: Int, features: Int,
+                    report r: EvaluationReport) -> [String: Any] {
+    ["detector": detector, "params": params, "contamination": contamination,
+     "n_train": trainRows, "n_test": testRows, "n_features": features,
+     "roc_auc": r.rocAUC, "average_precision": r.averagePrecision, "precision": r.precision,
+     "recall": r.recall, "f1": r.f1, "accuracy": r.accuracy, "best_f1": r.bestF1,
+     "precision_at_n": r.precisionAtN, "fit_seconds": r.fitSeconds, "score_seconds": r.scoreSeconds,
+     "rows_per_second": r.rowsPerSecond]
 }

@@ -1,0 +1,20 @@
+import Foundation
+
+/// The selector shipped with the package: trained by `scripts/build-selector` on the ADBench
+/// Classical datasets in `../shared/datasets` (the classic detectors' ROC-AUC from
+/// `anomalykit benchmark`, seed 42). Its file is embedded (`ShippedSelectorData`) so the
+/// binary needs no resource bundle; the same file is `Models/selector-classical.safetensors`.
+public enum ShippedSelector {
+    public static func load() throws -> DetectorSelector {
+        guard !ShippedSelectorData.base64.isEmpty else {
+            throw AnomalyError.model("this build has no shipped selector; run scripts/build-selector or pass --selector FILE", field: "selector")
+        }
+        guard let data = Data(base64Encoded: ShippedSelectorData.base64) else {
+            throw AnomalyError.model("the embedded selector is not valid base64", field: "ShippedSelectorData")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("anomalykit-selector-\(UUID().uuidString).safetensors").path
+        try data.write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        return try DetectorSelector.load(from: path)
+    }
+}

@@ -1,0 +1,3 @@
+enum ShippedSelectorData {
+    static let base64 = ""
+}

@@ -1,0 +1,182 @@
+import AnomalyKit
+import ArgumentParser
+import Foundation
+
+/// The selector `select` and `auto` use: `--selector FILE`, else the one shipped with the package.
+func loadSelector(_ path: String?) throws -> DetectorSelector {
+    if let path { return try DetectorSelector.load(from: path) }
+    return try ShippedSelector.load()
+}
+
+/// The file stem, which is how benchmark results name a dataset.
+func datasetStem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+
+/// `anomalykit select-train`: a selector from benchmark results and the datasets' meta-features.
+struct SelectTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "select-train",
+        abstract: "Train a detector selector from `benchmark --json` results and the benchmarked datasets.",
+        discussion: "Prints the leave-one-dataset-out evaluation: the selected detector's mean ROC-AUC against the best single detector, the per-dataset oracle and the average detector.")
+
+    @Option(name: .long, help: "Results of `anomalykit benchmark --json`.") var benchmark: String
+    @Option(name: .long, help: "The folder of the benchmarked datasets (.npz).") var datasets: String
+    @Option(name: .long, help: "Where to write the selector (.safetensors).") var model: String
+    @Option(name: .long, help: "Nearest training datasets per prediction.") var neighbors: Int = 10
+    @Option(name: .long, help: "Weight of the corpus mean against the neighbours, in [0, 1].") var shrinkage: Double = 0.5
+    @Flag(help: "Print a JSON summary.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            guard neighbors >= 1 else { throw AnomalyError.parameter("--neighbors", "must be ≥ 1, got \(neighbors)") }
+            guard (0...1).contains(shrinkage) else { throw AnomalyError.parameter("--shrinkage", "must be in [0, 1], got \(shrinkage)") }
+            let results = try BenchmarkResults(path: benchmark)
+            let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: nil)
+            var names: [String] = [], features: [[Double]] = [], performance: [[Double?]] = []
+            for file in files {
+                let stem = datasetStem(file)
+                guard let row = results.auc[stem] else { continue }
+                let ds = try DataLoader.load(path: file)
+                do { features.append(try MetaFeatures.compute(ds.x)) } catch let e as AnomalyError { throw e.inFile(file) }
+                names.append(stem)
+                performance.append(results.detectors.map { row[$0] })
+            }
+            guard !names.isEmpty else {
+                throw AnomalyError.data("holds none of the datasets named in \(benchmark)", file: datasets)
+            }
+            var selector = try DetectorSelector(detectors: results.detectors, datasets: names, metaFeatures: features, performance: performance)
+            selector.neighbors = neighbors
+            selector.shrinkage = shrinkage
+            try selector.save(to: model)
+            let e = selector.leaveOneOut()
+            if json {
+                print(try jsonString(["model": model, "datasets": names, "detectors": results.detectors,
+                                      "loo_selected_roc_auc": e.selectedAUC, "best_single_detector": e.bestSingle.detector,
+                                      "best_single_roc_auc": e.bestSingle.auc, "oracle_roc_auc": e.oracleAUC,
+                                      "average_detector_roc_auc": e.averageDetectorAUC, "loo_chosen": e.chosen]))
+            } else {
+                print("selector over \(results.detectors.count) detectors from \(names.count) datasets → \(model)")
+                print("leave-one-dataset-out mean ROC-AUC: selected \(fmt(e.selectedAUC)), best single (\(e.bestSingle.detector)) \(fmt(e.bestSingle.auc)), oracle \(fmt(e.oracleAUC)), average detector \(fmt(e.averageDetectorAUC))")
+            }
+        }
+    }
+}
+
+/// ROC-AUC by dataset and detector from `benchmark --json`.
+struct BenchmarkResults {
+    var detectors: [String] = []
+    var auc: [String: [String: Double]] = [:]
+
+    init(path: String) throws {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw AnomalyError(.io, "cannot read the benchmark results", file: path) }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let runs = object["runs"] as? [[String: Any]] else {
+            throw AnomalyError.data("is not `anomalykit benchmark --json` output (no 'runs' list)", file: path)
+        }
+        for (i, run) in runs.enumerated() {
+            guard let dataset = run["dataset"] as? String, let detector = run["detector"] as? String else {
+                throw AnomalyError.data("run \(i) lacks 'dataset' or 'detector'", file: path)
+            }
+            guard DetectorRegistry.names.contains(detector) else { throw AnomalyError.data("run \(i) names an unknown detector '\(detector)'", file: path) }
+            if !detectors.contains(detector) { detectors.append(detector) }
+            if let v = run["roc_auc"] as? Double, v.isFinite { auc[dataset, default: [:]][detector] = v }
+        }
+        guard !detectors.isEmpty else { throw AnomalyError.data("holds no runs", file: path) }
+    }
+}
+
+/// `anomalykit select`: the predicted ranking of detectors for a dataset.
+struct SelectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "select",
+        abstract: "Rank the detectors for a dataset by their predicted ROC-AUC (learned detector selection).",
+        discussion: "A dataset the selector was trained on is left out of its own prediction (matched by file name).")
+
+    @Option(name: .long, help: "The dataset (.npz, .npy or .csv).") var data: String
+    @Option(name: .long, help: "A selector from select-train (default: the one shipped, trained on ADBench Classical).") var selector: String?
+    @OptionGroup var input: InputOptions
+    @Flag(help: "Print exactly one JSON object.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            let s = try loadSelector(selector)
+            let ds = try loadDataset(data, input, allowMissing: false)
+            let features: [Double]
+            do { features = try MetaFeatures.compute(ds.x) } catch let e as AnomalyError { throw e.inFile(data) }
+            let own = Set(s.datasets.indices.filter { s.datasets[$0] == datasetStem(data) })
+            let ranking = s.ranking(features, excluding: own)
+            if json {
+                print(try jsonString(["data": data, "ranking": ranking.map { ["detector": $0.detector, "predicted_roc_auc": $0.predicted] },
+                                      "meta_features": Dictionary(uniqueKeysWithValues: zip(MetaFeatures.names, features)),
+                                      "left_out": own.map { s.datasets[$0] }]))
+            } else {
+                if !own.isEmpty { print("(\(datasetStem(data)) is in the selector's training set; left out of its own prediction)") }
+                print(renderTable(["rank", "detector", "predicted ROC-AUC"], ranking.enumerated().map { ["\($0.offset + 1)", $0.element.detector, fmt($0.element.predicted)] }))
+            }
+        }
+    }
+}
+
+/// `anomalykit auto`: the selected detector (or a rank-averaged ensemble of the top n), fitted
+/// and evaluated like `evaluate`.
+struct AutoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "auto",
+        abstract: "Fit the detector the selector ranks first (or a rank-averaged ensemble of the top n) and evaluate it.",
+        discussion: "With --data FILE: the same stratified 70/30 split and JSON keys as evaluate, plus 'selected'.")
+
+    @Option(name: .long, help: "Labelled data to split 70/30 (stratified).") var data: String
+    @Option(name: .long, help: "A selector from select-train (default: the one shipped).") var selector: String?
+    @Option(name: .long, help: "Rank-average the top n detectors' scores.") var ensemble: Int = 1
+    @Option(name: .long, help: "Seed of the split.") var seed: UInt64 = 42
+    @Option(name: .long, help: "Expected share of anomalies (sets the threshold).") var contamination: Double = 0.1
+    @Option(name: .long, help: "Also save the fitted model here (a single selected detector).") var model: String?
+    @OptionGroup var input: InputOptions
+    @Flag(help: "Print exactly one JSON object.") var json = false
+
+    func run() throws {
+        try reportingErrors {
+            guard ensemble >= 1 else { throw AnomalyError.parameter("--ensemble", "must be ≥ 1, got \(ensemble)") }
+            let s = try loadSelector(selector)
+            guard ensemble <= s.detectors.count else {
+                throw AnomalyError.parameter("--ensemble", "the selector knows \(s.detectors.count) detectors, asked for \(ensemble)")
+            }
+            if model != nil && ensemble > 1 {
+                throw AnomalyError.parameter("--model", "saving an ensemble is not supported yet; use --ensemble 1 to save the selected detector")
+            }
+            let ds = try loadDataset(data, input, allowMissing: false)
+            guard let y = ds.labels else { throw AnomalyError.data("has no labels: .npz files need an array 'y', CSV files --label-column", file: data) }
+            let features: [Double]
+            do { features = try MetaFeatures.compute(ds.x) } catch let e as AnomalyError { throw e.inFile(data) }
+            let own = Set(s.datasets.indices.filter { s.datasets[$0] == datasetStem(data) })
+            let chosen = s.ranking(features, excluding: own).prefix(ensemble).map(\.detector)
+            let split = try StratifiedSplit.split(labels: y, testFraction: 0.3, seed: seed)
+            let train = Dataset(x: ds.x.rows(at: split.train), labels: split.train.map { y[$0] }, featureNames: ds.featureNames, schema: ds.schema)
+            let testX = ds.x.rows(at: split.test), testY = split.test.map { y[$0] }
+            let runs = try chosen.map { name in
+                try Evaluation.run(try DetectorRegistry.make(name), train: train, test: testX, testLabels: testY,
+                                   contamination: contamination, imputation: .none, scaling: .none)
+            }
+            var object: [String: Any]
+            if runs.count == 1 {
+                object = runs[0].jsonObject
+                if let model { try runs[0].model.save(to: model) }
+            } else {
+                let reference = runs.map { $0.model.detector.trainingScores }
+                let scores = RankEnsemble.average(runs.map(\.testScores), reference: reference)
+                let threshold = Statistics.quantileBySelection(RankEnsemble.average(reference, reference: reference), 1 - contamination)
+                let report = EvaluationReport(labels: testY, scores: scores, predicted: scores.map { $0 > threshold ? 1 : 0 },
+                                              fitSeconds: runs.reduce(0) { $0 + $1.report.fitSeconds },
+                                              scoreSeconds: runs.reduce(0) { $0 + $1.report.scoreSeconds })
+                object = evaluationJSON(detector: "ensemble", params: ["members": chosen], contamination: contamination,
+                                        trainRows: train.rowCount, testRows: testX.rows, features: testX.cols, report: report)
+            }
+            object["selected"] = chosen
+            if json { print(try jsonString(object)) } else {
+                print("selected: \(chosen.joined(separator: ", "))\(runs.count > 1 ? " (rank-averaged)" : "")")
+                print(renderTable(["metric", "value"], ["roc_auc", "average_precision", "precision", "recall", "f1", "accuracy", "best_f1"].map { k in
+                    [k, fmt(object[k] as? Double ?? .nan)]
+                }))
+            }
+        }
+    }
+}

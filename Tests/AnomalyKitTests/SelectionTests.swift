@@ -1,0 +1,87 @@
+import AnomalyKit
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct DetectorSelectionTests {
+    @Test func metaFeaturesAreFiniteNamedAndSeeded() throws {
+        let x = TestSupport.gaussianWithOutliers(n: 300, d: 6, outliers: 20, seed: 2).x
+        let a = try MetaFeatures.compute(x), b = try MetaFeatures.compute(x)
+        #expect(a.count == MetaFeatures.names.count)
+        #expect(a.allSatisfy { $0.isFinite })
+        #expect(a == b)
+        // log10 of 320 rows and 6 features.
+        let logRows: Double = log10(320), logFeatures: Double = log10(6)
+        #expect(abs(a[0] - logRows) < 1e-12)
+        #expect(abs(a[1] - logFeatures) < 1e-12)
+        // A constant column adds no NaN.
+        var constant = x
+        for i in 0..<constant.rows { constant[i, 0] = 1 }
+        #expect(try MetaFeatures.compute(constant).allSatisfy { $0.isFinite })
+    }
+
+    @Test func tooSmallDatasetsAreExplained() {
+        let tiny = TestSupport.gaussianWithOutliers(n: 10, d: 3, outliers: 0, seed: 1).x
+        let e = #expect(throws: AnomalyError.self) { try MetaFeatures.compute(tiny) }
+        #expect(e?.description.contains("at least 20 rows") == true)
+    }
+
+    /// Datasets whose first meta-feature decides which detector wins: the selector, shown only
+    /// the others, picks the winner for each left-out dataset.
+    static func synthetic() throws -> DetectorSelector {
+        var features: [[Double]] = [], performance: [[Double?]] = []
+        for i in 0..<12 {
+            var f = [Double](repeating: 0, count: MetaFeatures.names.count)
+            f[0] = i < 6 ? 0 : 10
+            f[1] = Double(i % 3) * 0.01
+            features.append(f)
+            performance.append(i < 6 ? [0.9, 0.6] : [0.55, 0.8])
+        }
+        var s = try DetectorSelector(detectors: ["knn", "iforest"], datasets: (0..<12).map { "d\($0)" },
+                                     metaFeatures: features, performance: performance)
+        s.neighbors = 3
+        s.shrinkage = 0.2
+        return s
+    }
+
+    @Test func leaveOneOutPicksTheWinnerOfSimilarDatasets() throws {
+        let s = try Self.synthetic()
+        let e = s.leaveOneOut()
+        #expect(e.chosen == Array(repeating: "knn", count: 6) + Array(repeating: "iforest", count: 6))
+        #expect(abs(e.selectedAUC - 0.85) < 1e-12)
+        #expect(abs(e.oracleAUC - 0.85) < 1e-12)
+        #expect(e.bestSingle.detector == "knn")
+        #expect(abs(e.bestSingle.auc - 0.725) < 1e-12)
+    }
+
+    @Test func selectorFilesRoundTripAndOtherVersionsAreRefused() throws {
+        let s = try Self.synthetic()
+        let path = TestSupport.temporaryDirectory() + "/selector.safetensors"
+        try s.save(to: path)
+        let loaded = try DetectorSelector.load(from: path)
+        #expect(loaded.ranking(s.metaFeatures[0]).map(\.detector) == s.ranking(s.metaFeatures[0]).map(\.detector))
+        #expect(loaded.neighbors == 3 && loaded.shrinkage == 0.2)
+        // Another format version.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let needle = Data("\"format_version\":\"1\"".utf8)
+        let range = try #require(bytes.range(of: needle))
+        bytes.replaceSubrange(range, with: Data("\"format_version\":\"7\"".utf8))
+        let other = TestSupport.temporaryDirectory() + "/selector-v7.safetensors"
+        try bytes.write(to: URL(fileURLWithPath: other))
+        let e = #expect(throws: AnomalyError.self) { try DetectorSelector.load(from: other) }
+        #expect(e?.description.contains("format_version") == true)
+        // A detector model file is not a selector.
+        let model = TestSupport.temporaryDirectory() + "/m.safetensors"
+        try AnomalyModel.fit(KNN(), on: Dataset(x: TestSupport.gaussianWithOutliers(n: 30, d: 2, outliers: 0).x)).save(to: model)
+        #expect(throws: AnomalyError.self) { try DetectorSelector.load(from: model) }
+    }
+
+    @Test func rankEnsembleAveragesPositionsAmongTrainingScores() {
+        // Member 1's training scores 1…4, member 2's 10…40: a row at 2.5 and 35 sits at 0.5 and 0.75.
+        let r = RankEnsemble.average([[2.5, 0], [35, 100]], reference: [[1, 2, 3, 4], [10, 20, 30, 40]])
+        let expected: [Double] = [0.625, 0.5]
+        #expect(r == expected)
+        // Ties count half: a score equal to a training score.
+        #expect(RankEnsemble.average([[2]], reference: [[1, 2, 3, 4]]) == [0.375])
+    }
+}
