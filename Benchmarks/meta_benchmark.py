@@ -35,6 +35,7 @@ def main():
     ap.add_argument("--shots", default="5,10")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--categories", default="")
+    ap.add_argument("--meta-args", default="", help="extra arguments for `anomalykit meta` (e.g. detector parameters)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "meta"))
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -45,11 +46,11 @@ def main():
     report, raw, summary = [], {}, {}
     for method in args.methods.split(","):
         for shots in [int(k) for k in args.shots.split(",")]:
-            label = f"MVTec-AD K={shots} A=0 {method}"
+            label = f"MVTec-AD K={shots} A=0 {method}" + (f" ({args.meta_args})" if args.meta_args else "")
             rows = []
             for t in targets:
                 name = os.path.basename(t)[9:-4]
-                res = [run(args.anomalykit, [f for f in files if f != t], t, shots, method, s) for s in seeds]
+                res = [run(args.anomalykit, [f for f in files if f != t], t, shots, method, s, args.meta_args.split()) for s in seeds]
                 raw[f"{label}: {name}"] = res
                 means = {m: float(np.mean([r[m]["roc_auc"] for r in res])) if all(r[m]["roc_auc"] is not None for r in res) else None
                          for m in MODES}

@@ -5,7 +5,7 @@ import Foundation
 /// Meta-learning knobs shared by `meta-train` and `meta`.
 struct MetaOptions: ParsableArguments {
     @Option(name: .long, help: "Comma-separated task files (one feature space, labelled).") var tasks: String
-    @Option(name: .long, help: "Meta-learning method: reptile, fomaml or metric (meta only).") var method: String = "reptile"
+    @Option(name: .long, help: "Meta-learning method: reptile, fomaml, metasgd or metric.") var method: String = "reptile"
     @Option(name: .long, help: "Normal support rows per episode (K).") var shots: Int = 10
     @Option(name: .customLong("anomaly-shots"), help: "Anomalous support rows per episode (A).") var anomalyShots: Int = 0
     @Option(name: .long, help: "Neural detector.") var detector: String = "autoencoder"
@@ -104,7 +104,8 @@ struct MetaTrainCommand: ParsableCommand {
                                           "fit_seconds": seconds, "model": model]
             if json { print(try jsonString(summary)) } else {
                 print("meta-trained \(m.detectorName) (\(learning.method.rawValue)) on \(tasks.count) tasks, \(learning.iterations) iterations in \(fmt(seconds, 2)) s → \(model)")
-                print("adapt with: anomalykit finetune --model \(model) --train SUPPORT --domain-norm \(learning.domainNorm?.rawValue ?? "none") --lr \(learning.innerLearningRate) --epochs \(learning.innerEpochs) --model tuned.safetensors")
+                let rate = learning.method == .metasgd ? "" : " --lr \(learning.innerLearningRate)"  // metasgd: its learned rates
+                print("adapt with: anomalykit finetune --model \(model) --train SUPPORT --domain-norm \(learning.domainNorm?.rawValue ?? "none")\(rate) --epochs \(learning.innerEpochs) --model tuned.safetensors")
             }
         }
     }

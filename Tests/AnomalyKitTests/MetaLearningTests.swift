@@ -148,3 +148,36 @@ import TestSupport
         #expect(throws: AnomalyError.self) { try knn.refitted(onSupport: support) }
     }
 }
+
+@Suite struct MetaSGDTests {
+    /// The learned rates travel with the model file, and fine-tuning a loaded model takes
+    /// `θ − α ⊙ ∇L` steps with them.
+    @Test func learnedRatesRoundTripAndDriveFineTuning() throws {
+        let detector = try #require(try quick("autoencoder", ["preprocessing": "false", "batch_norm": "false", "dropout_rate": "0"]) as? AutoEncoder)
+        var learning = MetaLearning(method: .metasgd)
+        learning.iterations = 4
+        learning.tasksPerIteration = 2
+        learning.innerEpochs = 2
+        var sampler = try EpisodeSampler(tasks: MetaLearningTests.tasks(), shots: 5, seed: 3)
+        let meta = try learning.train(detector, sampler: &sampler)
+        let rates = try #require(meta.model.learnedRates)
+        #expect(rates.names == meta.model.parameters.names)
+        #expect(rates.names.contains { name in rates[name]!.values.contains { abs($0 - 0.01) > 1e-7 } })  // they moved
+        let path = TestSupport.temporaryDirectory() + "/metasgd.safetensors"
+        let threshold = try ContaminationThreshold(contamination: 0.1, trainingScores: meta.trainingScores)
+        try AnomalyModel(detector: meta, threshold: threshold, trainingRows: 10).save(to: path)
+        let loaded = try #require(try AnomalyModel.load(from: path).detector as? FittedAutoEncoder)
+        #expect(loaded.model.learnedRates == rates)
+        // One adaptation step by hand equals fine-tuning for one epoch.
+        let support = MetaLearningTests.tasks()[0].data.rows(labelled: 0).x.rows(at: 0..<6)
+        var tuning = FineTuning()
+        tuning.epochs = 1
+        let tuned = try detector.fineTune(loaded, on: support, labels: nil, tuning: tuning)
+        var rng = SeededGenerator(seed: UInt64(detector.training.seed) &+ tuning.seed)
+        let (_, g) = NeuralFitting.lossGradients(detector, loaded.model, x: loaded.model.prepared(support), labels: nil, seed: rng.next())
+        for name in rates.names {
+            let expected = zip(loaded.model.parameters[name]!.values, zip(rates[name]!.values, g[name]!.values)).map { $0 - $1.0 * $1.1 }
+            #expect(tuned.model.parameters[name]!.values == expected, "\(name)")
+        }
+    }
+}

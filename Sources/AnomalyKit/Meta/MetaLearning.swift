@@ -11,13 +11,18 @@ public enum MetaMethod: String, Sendable, CaseIterable {
     /// detector's loss on the query rows at the adapted weights, and apply it (Adam) to the
     /// initialisation.
     case fomaml
+    /// Meta-SGD (Li et al., 2017), first order: besides the initialisation, every parameter
+    /// learns its own inner-loop learning rate — a learned optimiser for the base learner. The
+    /// adaptation is `innerEpochs` full-batch SGD steps with those rates (saved with the model
+    /// as `meta_lr.*`, so `finetune` adapts the same way).
+    case metasgd
     /// A distance learned from the tasks (`MetricMetaLearning`): rows scored by their distance
     /// to the span of the new task's K normal support rows and the family's directions of
     /// normal variation; no gradient steps on the new task.
     case metric
 
     /// The methods that learn a neural initialisation (`MetaLearning`).
-    public static let initialisations: [MetaMethod] = [.reptile, .fomaml]
+    public static let initialisations: [MetaMethod] = [.reptile, .fomaml, .metasgd]
 }
 
 /// Meta-training: learns an initialisation from which a few steps on a new task's support rows
@@ -82,6 +87,7 @@ public struct MetaLearning: Sendable {
         }
         let outerRate = outerLearningRate ?? (method == .reptile ? 0.1 : 0.001)
         var outer = Optimizer(.adam(), learningRate: Float(outerRate))
+        if method == .metasgd { return try trainMetaSGD(detector, start: meta, sampler: &sampler, framed: framed, outer: &outer) }
         var rng = SeededGenerator(seed: seed &+ 0x3e7a)
         for iteration in 0..<iterations {
             var sum: [String: Matrix] = [:]
@@ -95,7 +101,7 @@ public struct MetaLearning: Sendable {
                 switch method {
                 case .reptile:
                     contribution = difference(adapted.model.parameters, meta.model.parameters)
-                case .fomaml, .metric:
+                case .fomaml, .metasgd, .metric:
                     contribution = queryGradients(detector, adapted.model, query: query, seed: rng.next())
                 }
                 for (name, m) in contribution { sum[name] = sum[name].map { add($0, m) } ?? m }
@@ -105,7 +111,7 @@ public struct MetaLearning: Sendable {
             switch method {
             case .reptile:
                 for (name, delta) in sum { parameters.modify(name) { v in for i in v.indices { v[i] += Float(outerRate) * scale * delta.values[i] } } }
-            case .fomaml, .metric:
+            case .fomaml, .metasgd, .metric:
                 let mean = sum.mapValues { m in Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * scale }) }
                 guard mean.values.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
                     throw AnomalyError(.numeric, "meta-training: the query gradient became non-finite at iteration \(iteration + 1); try a smaller --inner-lr")
@@ -153,17 +159,73 @@ public struct MetaLearning: Sendable {
     /// Gradients of the detector's loss on the query rows (normal rows for unsupervised
     /// detectors) at the given weights.
     func queryGradients<D: NeuralDetector>(_ detector: D, _ model: TrainedNetwork, query: DomainData, seed: UInt64) -> [String: Matrix] {
+        let (x, labels) = lossRows(detector, model, query)
+        return NeuralFitting.lossGradients(detector, model, x: x, labels: labels, seed: seed).1
+    }
+
+    /// The prepared rows (normal rows for unsupervised detectors) and labels a loss is taken on.
+    func lossRows<D: NeuralDetector>(_ detector: D, _ model: TrainedNetwork, _ data: DomainData) -> (Matrix, [Int]?) {
         let usesLabels = D.labelUse != .unsupervised
-        let rows = usesLabels ? query : query.rows(labelled: 0)
-        let labels = usesLabels ? rows.labels : nil
-        var m = model
-        m.labelIndex = labels.map(LabelIndex.init)
-        let x = m.prepared(rows.x)
-        let tape = Tape(training: true, seed: seed)
-        let bound = BoundParameters(m.parameters, buffers: m.buffers, tape: tape)
-        let loss = detector.loss(m, x: x, labels: labels, batch: Array(0..<x.rows)[...], bound)
-        tape.backward(from: loss)
-        return bound.gradients()
+        let rows = usesLabels ? data : data.rows(labelled: 0)
+        return (model.prepared(rows.x), usesLabels ? rows.labels : nil)
+    }
+
+    /// First-order Meta-SGD: per episode, `innerEpochs` SGD steps with the learned rates α on
+    /// the support; the query gradient g_q at the adapted weights updates θ (Adam), and
+    /// −g_q ⊙ Σ g_support updates α (Adam at a twentieth of the rate, α kept ≥ 0).
+    func trainMetaSGD<D: NeuralDetector>(_ detector: D, start: D.Fitted, sampler: inout EpisodeSampler, framed: DomainData,
+                                        outer: inout Optimizer) throws -> D.Fitted {
+        var model = start.model
+        var rates = ParameterSet()
+        for name in model.parameters.names {
+            let p = model.parameters[name]!
+            rates.set(name, Matrix(rows: p.rows, cols: p.cols, values: [Float](repeating: Float(innerLearningRate), count: p.values.count)),
+                      shape: model.parameters.shape(of: name))
+        }
+        var rateOptimizer = Optimizer(.adam(), learningRate: outer.learningRate / 20)
+        var rng = SeededGenerator(seed: seed &+ 0x56d)
+        let scale = 1 / Float(tasksPerIteration)
+        for iteration in 0..<iterations {
+            var gTheta: [String: Matrix] = [:], gRate: [String: Matrix] = [:]
+            for _ in 0..<tasksPerIteration {
+                let (support, query) = inFrame(sampler.next())
+                var adapted = model
+                adapted.learnedRates = rates
+                let (sx, sy) = lossRows(detector, model, support)
+                var supportSum: [String: Matrix] = [:]
+                for _ in 0..<innerEpochs {
+                    let (loss, g) = NeuralFitting.lossGradients(detector, adapted, x: sx, labels: sy, seed: rng.next())
+                    guard loss.isFinite else {
+                        throw AnomalyError(.numeric, "meta-training: the support loss became non-finite at iteration \(iteration + 1); try a smaller --inner-lr")
+                    }
+                    for (name, m) in g {
+                        let r = rates[name]!.values
+                        adapted.parameters.modify(name) { v in for i in v.indices { v[i] -= r[i] * m.values[i] } }
+                        supportSum[name] = supportSum[name].map { add($0, m) } ?? m
+                    }
+                }
+                let q = queryGradients(detector, adapted, query: query, seed: rng.next())
+                for (name, m) in q {
+                    gTheta[name] = gTheta[name].map { add($0, m) } ?? m
+                    if let s = supportSum[name] {
+                        let product = Matrix(rows: m.rows, cols: m.cols, values: zip(m.values, s.values).map { -$0 * $1 })
+                        gRate[name] = gRate[name].map { add($0, product) } ?? product
+                    }
+                }
+            }
+            let meanTheta = gTheta.mapValues { m in Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * scale }) }
+            let meanRate = gRate.mapValues { m in Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * scale }) }
+            guard meanTheta.values.allSatisfy({ $0.values.allSatisfy(\.isFinite) }), meanRate.values.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
+                throw AnomalyError(.numeric, "meta-training: a gradient became non-finite at iteration \(iteration + 1); try a smaller --inner-lr")
+            }
+            outer.step(&model.parameters, gradients: meanTheta)
+            rateOptimizer.step(&rates, gradients: meanRate)
+            for name in rates.names { rates.modify(name) { v in for i in v.indices { v[i] = max(0, v[i]) } } }
+            progress?(iteration + 1, iterations)
+        }
+        model.learnedRates = rates
+        let rows = TransferLearning.trainingRows(for: detector, framed)
+        return D.Fitted(settings: detector, model: model, trainingScores: detector.scores(model, prepared: model.prepared(rows.x)))
     }
 
     func difference(_ a: ParameterSet, _ b: ParameterSet) -> [String: Matrix] {

@@ -55,6 +55,9 @@ public struct TrainedNetwork: Sendable {
     public var buffers: ParameterSet
     public var standardizer: Standardizer?
     public var extras: [String: Matrix]
+    /// Per-parameter learning rates learned by Meta-SGD (`meta_lr.<name>` in a model file): when
+    /// present, fine-tuning takes full-batch SGD steps with them instead of the detector's optimiser.
+    public var learnedRates: ParameterSet?
     /// The labels of the rows being trained on, indexed by class (training only; not saved).
     public var labelIndex: LabelIndex?
 
@@ -135,6 +138,11 @@ public struct TrainedNetwork: Sendable {
             state.set("scaler.scale", floats: standardizer.scale, shape: [standardizer.scale.count])
         }
         for (name, m) in extras { state.set("extra." + name, m) }
+        if let learnedRates {
+            for name in learnedRates.names {
+                state.set("meta_lr." + name, Tensor(floats: learnedRates[name]!.values, shape: learnedRates.shape(of: name)))
+            }
+        }
     }
 
     /// Reads the tensors for `network` back, checking every name and shape.
@@ -172,6 +180,13 @@ public struct TrainedNetwork: Sendable {
             throw AnomalyError.model("weights must be finite", field: "net." + name)
         }
         self.init(network: network, parameters: parameters, buffers: buffers, standardizer: standardizer, extras: loaded)
+        if let first = parameters.names.first, state.tensors["meta_lr." + first] != nil {
+            let rates = try load(template.parameters, prefix: "meta_lr.")
+            for name in rates.names where !rates[name]!.values.allSatisfy({ $0.isFinite && $0 >= 0 }) {
+                throw AnomalyError.model("learned rates must be finite and ≥ 0", field: "meta_lr." + name)
+            }
+            learnedRates = rates
+        }
     }
 }
 
@@ -382,6 +397,15 @@ public enum NeuralFitting {
                 return Double(detector.loss(m, x: vx, labels: validation.labels, batch: Array(0..<vx.rows)[...], bound).scalar)
             }
         }
+        if start != nil, model.learnedRates != nil {
+            try learnedRateSteps(detector, &model, x: x, labels: labels, steps: epochs, seed: options.seed, trainable: trainable)
+            model.labelIndex = nil
+            let scores = detector.scores(model, prepared: x)
+            guard scores.allSatisfy(\.isFinite) else {
+                throw AnomalyError(.numeric, "\(name): adaptation produced non-finite scores")
+            }
+            return D.Fitted(settings: detector, model: model, trainingScores: scores)
+        }
         let snapshot = model
         do {
             _ = try Trainer.train(parameters: &model.parameters, buffers: &model.buffers, rows: rowsPerEpoch, options: options,
@@ -400,6 +424,36 @@ public enum NeuralFitting {
             throw AnomalyError(.numeric, "\(name): training produced non-finite scores; try a smaller learning rate")
         }
         return D.Fitted(settings: detector, model: model, trainingScores: scores)
+    }
+
+    /// Meta-SGD's adaptation: `steps` full-batch SGD steps, each parameter moved by its learned
+    /// rate times its gradient (`θ ← θ − α ⊙ ∇L`). - Throws: when a loss turns non-finite.
+    public static func learnedRateSteps<D: NeuralDetector>(_ detector: D, _ model: inout TrainedNetwork, x: Matrix, labels: [Int]?,
+                                                           steps: Int, seed: UInt64,
+                                                           trainable: @escaping @Sendable (String) -> Bool = { _ in true }) throws {
+        guard let rates = model.learnedRates else { return }
+        var rng = SeededGenerator(seed: seed)
+        for step in 0..<steps {
+            let (loss, gradients) = lossGradients(detector, model, x: x, labels: labels, seed: rng.next(), trainable: trainable)
+            guard loss.isFinite else { throw AnomalyError(.numeric, "\(D.descriptor.name): the loss became non-finite at adaptation step \(step + 1)") }
+            for (name, g) in gradients {
+                let rate = rates[name]!.values
+                model.parameters.modify(name) { v in for i in v.indices { v[i] -= rate[i] * g.values[i] } }
+            }
+        }
+    }
+
+    /// The detector's loss on all rows of `x` (prepared) and its gradients, by parameter name.
+    public static func lossGradients<D: NeuralDetector>(_ detector: D, _ model: TrainedNetwork, x: Matrix, labels: [Int]?, seed: UInt64,
+                                                        trainable: @escaping @Sendable (String) -> Bool = { _ in true })
+        -> (Float, [String: Matrix]) {
+        var m = model
+        m.labelIndex = labels.map(LabelIndex.init)
+        let tape = Tape(training: true, seed: seed)
+        let bound = BoundParameters(m.parameters, buffers: m.buffers, tape: tape, trainable: trainable)
+        let loss = detector.loss(m, x: x, labels: labels, batch: Array(0..<x.rows)[...], bound)
+        tape.backward(from: loss)
+        return (loss.scalar, bound.gradients())
     }
 
     /// The training parameter specs shared by the neural detectors, under the given PyOD names.
