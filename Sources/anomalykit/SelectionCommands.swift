@@ -129,7 +129,7 @@ struct AutoCommand: ParsableCommand {
     @Option(name: .long, help: "Rank-average the top n detectors' scores.") var ensemble: Int = 1
     @Option(name: .long, help: "Seed of the split.") var seed: UInt64 = 42
     @Option(name: .long, help: "Expected share of anomalies (sets the threshold).") var contamination: Double = 0.1
-    @Option(name: .long, help: "Also save the fitted model here (a single selected detector).") var model: String?
+    @Option(name: .long, help: "Also save the fitted model here (the selected detector, or the ensemble).") var model: String?
     @OptionGroup var input: InputOptions
     @Flag(help: "Print exactly one JSON object.") var json = false
 
@@ -140,9 +140,6 @@ struct AutoCommand: ParsableCommand {
             guard ensemble <= s.detectors.count else {
                 throw AnomalyError.parameter("--ensemble", "the selector knows \(s.detectors.count) detectors, asked for \(ensemble)")
             }
-            if model != nil && ensemble > 1 {
-                throw AnomalyError.parameter("--model", "saving an ensemble is not supported yet; use --ensemble 1 to save the selected detector")
-            }
             let ds = try loadDataset(data, input, allowMissing: false)
             guard let y = ds.labels else { throw AnomalyError.data("has no labels: .npz files need an array 'y', CSV files --label-column", file: data) }
             let features: [Double]
@@ -152,27 +149,17 @@ struct AutoCommand: ParsableCommand {
             let split = try StratifiedSplit.split(labels: y, testFraction: 0.3, seed: seed)
             let train = Dataset(x: ds.x.rows(at: split.train), labels: split.train.map { y[$0] }, featureNames: ds.featureNames, schema: ds.schema)
             let testX = ds.x.rows(at: split.test), testY = split.test.map { y[$0] }
-            let runs = try chosen.map { name in
-                try Evaluation.run(try DetectorRegistry.make(name), train: train, test: testX, testLabels: testY,
-                                   contamination: contamination, imputation: .none, scaling: .none)
+            if chosen.count > 1, let other = chosen.first(where: { !RankEnsembleDetector.memberChoices.contains($0) }) {
+                throw AnomalyError.parameter("--ensemble", "'\(other)' cannot join an ensemble (members: \(RankEnsembleDetector.memberChoices.joined(separator: ", ")))")
             }
-            var object: [String: Any]
-            if runs.count == 1 {
-                object = runs[0].jsonObject
-                if let model { try runs[0].model.save(to: model) }
-            } else {
-                let reference = runs.map { $0.model.detector.trainingScores }
-                let scores = RankEnsemble.average(runs.map(\.testScores), reference: reference)
-                let threshold = Statistics.quantileBySelection(RankEnsemble.average(reference, reference: reference), 1 - contamination)
-                let report = EvaluationReport(labels: testY, scores: scores, predicted: scores.map { $0 > threshold ? 1 : 0 },
-                                              fitSeconds: runs.reduce(0) { $0 + $1.report.fitSeconds },
-                                              scoreSeconds: runs.reduce(0) { $0 + $1.report.scoreSeconds })
-                object = evaluationJSON(detector: "ensemble", params: ["members": chosen], contamination: contamination,
-                                        trainRows: train.rowCount, testRows: testX.rows, features: testX.cols, report: report)
-            }
+            let detector: any Detector = chosen.count == 1 ? try DetectorRegistry.make(chosen[0]) : RankEnsembleDetector(members: chosen)
+            let r = try Evaluation.run(detector, train: train, test: testX, testLabels: testY, contamination: contamination,
+                                       imputation: .none, scaling: .none)
+            var object = r.jsonObject
+            if let model { try r.model.save(to: model) }
             object["selected"] = chosen
             if json { print(try jsonString(object)) } else {
-                print("selected: \(chosen.joined(separator: ", "))\(runs.count > 1 ? " (rank-averaged)" : "")")
+                print("selected: \(chosen.joined(separator: ", "))\(chosen.count > 1 ? " (rank-averaged)" : "")")
                 print(renderTable(["metric", "value"], ["roc_auc", "average_precision", "precision", "recall", "f1", "accuracy", "best_f1"].map { k in
                     [k, fmt(object[k] as? Double ?? .nan)]
                 }))

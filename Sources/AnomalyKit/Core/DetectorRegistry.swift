@@ -11,15 +11,16 @@ public enum DetectorRegistry {
         AutoEncoder.self, VAE.self, DeepSVDD.self,            // neural, unsupervised
         DevNet.self, Classifier.self,                         // neural, with labels
         SpanDistance.self,                                    // few-shot
+        RankEnsembleDetector.self,                            // combination
     ]
 
     /// The names of all detectors.
     public static var names: [String] { all.map { $0.descriptor.name } }
 
     /// The detectors that learn without labels from a full training set (the default set of
-    /// `benchmark` and `demo`; few-shot detectors are left out).
+    /// `benchmark` and `demo`; few-shot detectors and ensembles of the others are left out).
     public static var unsupervisedNames: [String] {
-        all.filter { $0.labelUse == .unsupervised && $0.descriptor.family != "few-shot" }.map { $0.descriptor.name }
+        all.filter { $0.labelUse == .unsupervised && !["few-shot", "combination"].contains($0.descriptor.family) }.map { $0.descriptor.name }
     }
 
     /// The detector type called `name`, or a parameter error listing the known names.

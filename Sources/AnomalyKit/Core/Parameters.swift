@@ -48,6 +48,8 @@ public struct ParameterSpec: Sendable {
         case bool
         /// Comma-separated positive integers (layer widths), stored as a string like "64,32".
         case intList(minCount: Int, max: Int?)
+        /// Comma-separated names from `choices` (at least one, no repeats), stored as "a,b".
+        case names([String])
     }
     public let name: String
     public let kind: Kind
@@ -67,6 +69,9 @@ public struct ParameterSpec: Sendable {
     }
     public static func bool(_ name: String, default d: Bool, help: String) -> ParameterSpec {
         ParameterSpec(name: name, kind: .bool, defaultValue: .bool(d), help: help)
+    }
+    public static func names(_ name: String, default d: [String], choices: [String], help: String) -> ParameterSpec {
+        ParameterSpec(name: name, kind: .names(choices), defaultValue: .string(d.joined(separator: ",")), help: help)
     }
     public static func intList(_ name: String, default d: [Int], minCount: Int = 1, max: Int? = nil,
                                help: String) -> ParameterSpec {
@@ -99,6 +104,8 @@ public struct ParameterSpec: Sendable {
         case .bool: return "true or false"
         case .intList(let minCount, let hi):
             return "comma-separated integers ≥ 1" + (hi.map { " and ≤ \($0)" } ?? "") + (minCount > 1 ? ", at least \(minCount)" : "")
+        case .names(let choices):
+            return "comma-separated names from " + choices.joined(separator: ", ")
         }
     }
 
@@ -124,8 +131,8 @@ public struct ParameterSpec: Sendable {
             case "false", "0", "no": value = .bool(false)
             default: throw AnomalyError.parameter(name, "expected true or false, got '\(text)'")
             }
-        case .intList:
-            value = .string(t)
+        case .intList, .names:
+            value = .string(t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ","))
         }
         try validate(value)
         return value
@@ -151,6 +158,11 @@ public struct ParameterSpec: Sendable {
         case (.intList(let minCount, let hi), .string(let v)):
             guard let list = Self.integers(v), list.count >= minCount, list.allSatisfy({ v in v >= 1 && (hi.map { v <= $0 } ?? true) }) else {
                 throw AnomalyError.parameter(name, "must be \(rangeDescription) (e.g. 64,32), got '\(v)'")
+            }
+        case (.names(let choices), .string(let v)):
+            let list = v.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard !v.isEmpty, list.allSatisfy(choices.contains), Set(list).count == list.count else {
+                throw AnomalyError.parameter(name, "must be \(rangeDescription), each once (e.g. iforest,copod), got '\(v)'")
             }
         default:
             throw AnomalyError.parameter(name, "has the wrong type: expected \(rangeDescription), got \(value)")

@@ -1,0 +1,81 @@
+import AnomalyMath
+
+/// Several detectors, each with its default settings, combined by `RankEnsemble`: a row's
+/// score is the mean of its positions among each member's training scores. What `auto
+/// --ensemble n` fits and saves; a model file holds every member's arrays under `member<i>.`.
+public struct RankEnsembleDetector: Detector {
+    /// The detectors an ensemble may hold (unsupervised ones that fit on a full training set).
+    public static let memberChoices = ["knn", "lof", "iforest", "pca", "ocsvm", "ecod", "copod", "hbos", "gmm", "mcd",
+                                       "autoencoder", "vae", "deepsvdd"]
+    public var members: [String]
+
+    public static let descriptor = DetectorDescriptor(
+        name: "ensemble",
+        summary: "rank average of several detectors (their default settings), as auto --ensemble fits",
+        family: "combination",
+        parameters: [
+            .names("members", default: ["iforest", "copod", "hbos"], choices: memberChoices,
+                   help: "comma-separated detectors, each with its default settings"),
+        ]
+    )
+
+    public init(members: [String]) { self.members = members }
+
+    public init(parameters: ParameterValues) throws {
+        members = try parameters.string("members").split(separator: ",").map(String.init)
+    }
+
+    public var parameters: ParameterValues { ParameterValues(["members": .string(members.joined(separator: ","))]) }
+
+    /// Fits every member on `data`. - Complexity: the members' fits.
+    public func fit(_ data: Matrix) throws -> FittedRankEnsemble {
+        let fitted = try members.map { try DetectorRegistry.make($0).fit(data) }
+        return FittedRankEnsemble(settings: self, members: fitted)
+    }
+}
+
+/// A fitted `RankEnsembleDetector`: its fitted members.
+public struct FittedRankEnsemble: FittedDetector {
+    public let settings: RankEnsembleDetector
+    public let members: [any FittedDetector]
+    public let trainingScores: [Double]
+    public var featureCount: Int { members[0].featureCount }
+
+    init(settings: RankEnsembleDetector, members: [any FittedDetector]) {
+        self.settings = settings
+        self.members = members
+        let reference = members.map(\.trainingScores)
+        trainingScores = RankEnsemble.average(reference, reference: reference)
+    }
+
+    public func scores(_ data: Matrix) throws -> [Double] {
+        try validateForScoring(data)
+        return RankEnsemble.average(try members.map { try $0.scores(data) }, reference: members.map(\.trainingScores))
+    }
+
+    public func save(to state: inout DetectorState) {
+        for (i, m) in members.enumerated() {
+            var own = DetectorState()
+            m.save(to: &own)
+            for (name, t) in own.tensors { state.tensors["member\(i)." + name] = t }
+            for (name, v) in own.scalars { state.scalars["member\(i)." + name] = v }
+            state.set("member\(i).training_scores", Tensor(doubles: m.trainingScores))
+        }
+    }
+
+    public init(settings: RankEnsembleDetector, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
+        var members: [any FittedDetector] = []
+        for (i, name) in settings.members.enumerated() {
+            let prefix = "member\(i)."
+            var own = DetectorState()
+            for (key, t) in state.tensors where key.hasPrefix(prefix) { own.tensors[String(key.dropFirst(prefix.count))] = t }
+            for (key, v) in state.scalars where key.hasPrefix(prefix) { own.scalars[String(key.dropFirst(prefix.count))] = v }
+            let scores = try own.doubles("training_scores")
+            own.tensors["training_scores"] = nil
+            let defaults = try DetectorRegistry.make(name).parameters.values
+            members.append(try DetectorRegistry.restore(name, parameters: defaults, featureCount: featureCount,
+                                                        trainingScores: scores, state: own))
+        }
+        self.init(settings: settings, members: members)
+    }
+}
