@@ -81,18 +81,10 @@ extension Var {
         let aid = id
         return tape.record(y, inputs: [self]) { tape, g in
             // dx = y ⊙ (g − Σ g⊙y per row)
-            var d = Matrix(rows: y.rows, cols: y.cols)
-            d.values.withUnsafeMutableBufferPointer { o in
-                y.values.withUnsafeBufferPointer { yb in
-                    g.values.withUnsafeBufferPointer { gb in
-                        for r in 0..<y.rows {
-                            let b = r &* y.cols
-                            var dot: Float = 0
-                            for c in 0..<y.cols { dot += gb[b &+ c] * yb[b &+ c] }
-                            for c in 0..<y.cols { o[b &+ c] = yb[b &+ c] * (gb[b &+ c] - dot) }
-                        }
-                    }
-                }
+            let d = Self.rowwise(y, g) { yr, gr, o in
+                var dot: Float = 0
+                for c in 0..<yr.count { dot += gr[c] * yr[c] }
+                for c in 0..<yr.count { o[c] = yr[c] * (gr[c] - dot) }
             }
             tape.accumulate(aid, d)
         }
@@ -107,21 +99,33 @@ extension Var {
         let aid = id
         return tape.record(y, inputs: [self]) { tape, g in
             // dx = g − softmax · Σ g per row
-            var d = Matrix(rows: y.rows, cols: y.cols)
-            d.values.withUnsafeMutableBufferPointer { o in
-                y.values.withUnsafeBufferPointer { yb in
-                    g.values.withUnsafeBufferPointer { gb in
-                        for r in 0..<y.rows {
-                            let b = r &* y.cols
-                            var s: Float = 0
-                            for c in 0..<y.cols { s += gb[b &+ c] }
-                            for c in 0..<y.cols { o[b &+ c] = gb[b &+ c] - Foundation.exp(yb[b &+ c]) * s }
-                        }
-                    }
-                }
+            let d = Self.rowwise(y, g) { yr, gr, o in
+                var sum: Float = 0
+                for c in 0..<yr.count { sum += gr[c] }
+                for c in 0..<yr.count { o[c] = gr[c] - Foundation.exp(yr[c]) * sum }
             }
             tape.accumulate(aid, d)
         }
+    }
+
+    /// A new matrix shaped as `y`, filled row by row from the rows of `y` and `g` (a backward
+    /// pass whose every row depends on that row only). - Complexity: O(rows·cols) plus `body`.
+    static func rowwise(_ y: Matrix, _ g: Matrix,
+                        _ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>, UnsafeMutableBufferPointer<Float>) -> Void) -> Matrix {
+        var d = Matrix(rows: y.rows, cols: y.cols)
+        let n = y.cols
+        d.values.withUnsafeMutableBufferPointer { o in
+            y.values.withUnsafeBufferPointer { yb in
+                g.values.withUnsafeBufferPointer { gb in
+                    for r in 0..<y.rows {
+                        let b = r &* n
+                        body(UnsafeBufferPointer(rebasing: yb[b..<(b &+ n)]), UnsafeBufferPointer(rebasing: gb[b..<(b &+ n)]),
+                             UnsafeMutableBufferPointer(rebasing: o[b..<(b &+ n)]))
+                    }
+                }
+            }
+        }
+        return d
     }
 
     static func rowSoftmax(_ x: Matrix) -> Matrix {
