@@ -51,7 +51,7 @@ public struct MetricModel: Sendable, Equatable {
 public struct MetricMetaLearning: Sendable {
     public var directionCounts = [0, 8, 16, 32, 64, 128]
     public var scales = [0.3, 1.0, 3.0, 10.0]
-    public var ridges = [0.01, 0.1]
+    public var ridges = [0.001, 0.01, 0.1]
     public var episodes = 100
 
     public init() {}
