@@ -2,9 +2,8 @@
 
 MVTec-AD (ResNet-18 embeddings), leave one category out: tasks = the other 14 categories,
 target = the one; K = 5 and K = 10 normal support rows, A = 0; modes scratch, finetuned, meta,
-knn_shots; means over --seeds (default 0,1,2). Also "knn_all": kNN (k = 1) on all of the
-target's training normals, the stretch goal's reference, computed here with scikit-learn.
-Usage:
+knn_shots; means over --seeds (default 0,1,2); --meta-args passes extra arguments to
+`anomalykit meta` (e.g. detector parameters). Usage:
   meta_benchmark.py --anomalykit BIN --datasets ../shared/datasets [--methods metric,reptile]
 """
 import argparse
@@ -13,7 +12,7 @@ import json
 import os
 import subprocess
 
-import numpy as np
+from transfer_benchmark import mean_over_seeds, table, write_results
 
 MODES = ["scratch", "finetuned", "meta", "knn_shots"]
 
@@ -52,23 +51,11 @@ def main():
                 name = os.path.basename(t)[9:-4]
                 res = [run(args.anomalykit, [f for f in files if f != t], t, shots, method, s, args.meta_args.split()) for s in seeds]
                 raw[f"{label}: {name}"] = res
-                means = {m: float(np.mean([r[m]["roc_auc"] for r in res])) if all(r[m]["roc_auc"] is not None for r in res) else None
-                         for m in MODES}
-                rows.append((name, means))
-                print(label, name, {k: None if v is None else round(v, 3) for k, v in means.items()}, flush=True)
-            lines = [f"### {label} — mean ROC-AUC over seeds {args.seeds}", "",
-                     "| target | " + " | ".join(MODES) + " |", "|---" * (len(MODES) + 1) + "|"]
-            for name, r in rows:
-                lines.append(f"| {name} | " + " | ".join("—" if r[m] is None else f"{r[m]:.3f}" for m in MODES) + " |")
-            means = {m: float(np.mean([r[m] for _, r in rows if r[m] is not None])) for m in MODES}
-            lines.append("| **mean** | " + " | ".join(f"**{means[m]:.3f}**" for m in MODES) + " |")
-            report.append("\n".join(lines))
-            summary[label] = means
-    with open(os.path.join(args.out, "results.json"), "w") as fh:
-        json.dump({"runs": raw, "summary": summary}, fh, indent=1)
-    with open(os.path.join(args.out, "report.md"), "w") as fh:
-        fh.write("\n\n".join(report) + "\n")
-    print("\n\n".join(report))
+                rows.append((name, mean_over_seeds(res, MODES)))
+                print(label, name, {k: None if v is None else round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
+            text, summary[label] = table(rows, f"{label} — mean ROC-AUC over seeds {args.seeds}", MODES)
+            report.append(text)
+    write_results(args.out, raw, summary, report)
 
 
 if __name__ == "__main__":

@@ -45,22 +45,33 @@ def run(binary, sources, target, shots, anomaly_shots, detector, adapt, seed, pa
     return json.loads(out.stdout)
 
 
-def table(rows, title):
-    """rows: list of (target, {mode: mean auc}) → markdown."""
-    lines = [f"### {title}", "", "| target | " + " | ".join(MODES) + " |", "|---" * (len(MODES) + 1) + "|"]
+def table(rows, title, modes=MODES):
+    """rows: list of (target, {mode: mean auc}) → markdown, and the means over targets."""
+    lines = [f"### {title}", "", "| target | " + " | ".join(modes) + " |", "|---" * (len(modes) + 1) + "|"]
     for name, r in rows:
-        lines.append(f"| {name} | " + " | ".join("—" if r.get(m) is None else f"{r[m]:.3f}" for m in MODES) + " |")
-    means = {m: np.mean([r[m] for _, r in rows if r.get(m) is not None]) if any(r.get(m) is not None for _, r in rows) else None for m in MODES}
-    lines.append("| **mean** | " + " | ".join("—" if means[m] is None else f"**{means[m]:.3f}**" for m in MODES) + " |")
+        lines.append(f"| {name} | " + " | ".join("—" if r.get(m) is None else f"{r[m]:.3f}" for m in modes) + " |")
+    means = {m: float(np.mean([r[m] for _, r in rows if r.get(m) is not None])) if any(r.get(m) is not None for _, r in rows) else None
+             for m in modes}
+    lines.append("| **mean** | " + " | ".join("—" if means[m] is None else f"**{means[m]:.3f}**" for m in modes) + " |")
     return "\n".join(lines), means
 
 
-def mean_over_seeds(results):
+def mean_over_seeds(results, modes=MODES):
+    """Each mode's ROC-AUC averaged over the seeds' runs (None when a run lacks it)."""
     out = {}
-    for m in MODES:
+    for m in modes:
         vals = [r[m]["roc_auc"] for r in results if r.get(m) and r[m].get("roc_auc") is not None]
         out[m] = float(np.mean(vals)) if len(vals) == len(results) else None
     return out
+
+
+def write_results(out, raw, summary, report):
+    """results.json (every run and the means) and report.md (the tables) in `out`; prints the tables."""
+    with open(os.path.join(out, "results.json"), "w") as fh:
+        json.dump({"runs": raw, "summary": summary}, fh, indent=1)
+    with open(os.path.join(out, "report.md"), "w") as fh:
+        fh.write("\n\n".join(report) + "\n")
+    print("\n\n".join(report))
 
 
 def recalibrated_pair(base, tmp, angle):
@@ -139,11 +150,7 @@ def main():
             # The same target without the recalibration: what source-only would give with no shift.
             experiment("Unshifted magic.gamma K=20 (reference)", [("magic half → other half, no recalibration", [spath], ppath)],
                        20, 0, "autoencoder", "coral", [], [])
-    with open(os.path.join(args.out, "results.json"), "w") as fh:
-        json.dump({"runs": raw, "summary": summary}, fh, indent=1)
-    with open(os.path.join(args.out, "report.md"), "w") as fh:
-        fh.write("\n\n".join(report) + "\n")
-    print("\n\n".join(report))
+    write_results(args.out, raw, summary, report)
 
 
 if __name__ == "__main__":

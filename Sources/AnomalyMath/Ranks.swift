@@ -34,4 +34,17 @@ public enum Ranks {
     public static func ecdf(_ sortedReference: [Double], _ v: Double) -> Double {
         sortedReference.withUnsafeBufferPointer { ecdf($0, v) }
     }
+
+    /// The mid-rank ECDF: the fraction of `sortedReference` values below `v`, counting values
+    /// equal to `v` half. - Complexity: O(log n)
+    public static func midECDF(_ sortedReference: [Double], _ v: Double) -> Double {
+        // lower bound: first index with value >= v
+        var lo = 0, hi = sortedReference.count
+        while lo < hi {
+            let mid = (lo &+ hi) >> 1
+            if sortedReference[mid] < v { lo = mid &+ 1 } else { hi = mid }
+        }
+        let below = Double(lo) / Double(sortedReference.count)
+        return (below + ecdf(sortedReference, v)) / 2
+    }
 }

@@ -35,15 +35,11 @@ struct BenchmarkRunner {
         let total = files.count * detectors.count
         var done = 0
         for file in files {
-            let name = URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
+            let name = datasetStem(file)
             let ds = try input.map { try loadDataset(file, $0, allowMissing: false) } ?? DataLoader.load(path: file)
             guard let y = ds.labels else { throw AnomalyError.data("has no labels (array 'y')", file: file) }
-            let split = try StratifiedSplit.split(labels: y, testFraction: 0.3, seed: seed)
             // Labels reach only the detectors that use them (devnet, classifier); the others fit unlabelled.
-            let train = Dataset(x: ds.x.rows(at: split.train), labels: split.train.map { y[$0] },
-                                featureNames: ds.featureNames, schema: ds.schema)
-            let testX = ds.x.rows(at: split.test)
-            let testY = split.test.map { y[$0] }
+            let (train, testX, testY) = try Evaluation.split(ds, labels: y, seed: seed)
             for det in detectors {
                 done += 1
                 var run: BenchmarkRun

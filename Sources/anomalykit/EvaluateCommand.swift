@@ -41,11 +41,7 @@ struct EvaluateCommand: ParsableCommand {
                 guard let y = ds.labels else {
                     throw AnomalyError.data("has no labels: .npz files need an array 'y', CSV files --label-column", file: data)
                 }
-                let split = try StratifiedSplit.split(labels: y, testFraction: testSize, seed: seed)
-                trainSet = Dataset(x: ds.x.rows(at: split.train), labels: split.train.map { y[$0] },
-                                   featureNames: ds.featureNames, schema: ds.schema)
-                testX = ds.x.rows(at: split.test)
-                testY = split.test.map { y[$0] }
+                (trainSet, testX, testY) = try Evaluation.split(ds, labels: y, testFraction: testSize, seed: seed)
             } else {
                 guard let train, let test, let testLabels else {
                     throw AnomalyError.parameter("--data", "give --data FILE, or all of --train, --test and --test-labels")
@@ -93,18 +89,12 @@ struct EvaluateCommand: ParsableCommand {
 extension EvaluationResult {
     /// The JSON keys of `evaluate --json` (stable: scripts depend on them).
     var jsonObject: [String: Any] {
-        evaluationJSON(detector: detector, params: parameters.jsonObject, contamination: contamination, trainRows: trainRows,
-                       testRows: testRows, features: featureCount, report: report)
+        let r = report
+        return ["detector": detector, "params": parameters.jsonObject, "contamination": contamination,
+                "n_train": trainRows, "n_test": testRows, "n_features": featureCount,
+                "roc_auc": r.rocAUC, "average_precision": r.averagePrecision, "precision": r.precision,
+                "recall": r.recall, "f1": r.f1, "accuracy": r.accuracy, "best_f1": r.bestF1,
+                "precision_at_n": r.precisionAtN, "fit_seconds": r.fitSeconds, "score_seconds": r.scoreSeconds,
+                "rows_per_second": r.rowsPerSecond]
     }
-}
-
-/// The JSON object of `evaluate --json` (and `auto --json`).
-func evaluationJSON(detector: String, params: Any, contamination: Double, trainRows: Int, testRows: Int, features: Int,
-                    report r: EvaluationReport) -> [String: Any] {
-    ["detector": detector, "params": params, "contamination": contamination,
-     "n_train": trainRows, "n_test": testRows, "n_features": features,
-     "roc_auc": r.rocAUC, "average_precision": r.averagePrecision, "precision": r.precision,
-     "recall": r.recall, "f1": r.f1, "accuracy": r.accuracy, "best_f1": r.bestF1,
-     "precision_at_n": r.precisionAtN, "fit_seconds": r.fitSeconds, "score_seconds": r.scoreSeconds,
-     "rows_per_second": r.rowsPerSecond]
 }

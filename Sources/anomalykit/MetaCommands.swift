@@ -39,14 +39,7 @@ struct MetaOptions: ParsableArguments {
         l.innerLearningRate = innerLR
         l.innerEpochs = innerEpochs
         l.outerLearningRate = outerLR
-        switch domainNorm {
-        case "none": l.domainNorm = nil
-        default:
-            guard let n = DomainNorm(rawValue: domainNorm) else {
-                throw AnomalyError.parameter("--domain-norm", "expected center, standardize or none; got '\(domainNorm)'")
-            }
-            l.domainNorm = n
-        }
+        l.domainNorm = try parseDomainNorm(domainNorm, allowNone: true)
         l.seed = seed
         if stderrIsTerminal {
             l.progress = { done, total in
@@ -56,6 +49,11 @@ struct MetaOptions: ParsableArguments {
             }
         }
         return l
+    }
+
+    /// The method's settings, the detector and the tasks (none of them `target`), all validated.
+    func resolve(_ input: InputOptions, excluding target: String? = nil) throws -> (MetaLearning, ResolvedDetector, [MetaTask]) {
+        (try learning(), try resolveDetector(detector, params: params), try loadTasks(input, excluding: target))
     }
 
     /// The task files, loaded; none may be `target`.
@@ -75,7 +73,7 @@ struct MetaOptions: ParsableArguments {
 struct MetaTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meta-train",
-        abstract: "Meta-train a neural detector on a family of tasks (Reptile or first-order MAML).",
+        abstract: "Meta-train on a family of tasks: an initialisation (reptile, fomaml, metasgd) or a distance (metric).",
         discussion: "Adapt the saved model to a new task with: finetune --model meta.safetensors --train SUPPORT --domain-norm center --lr <inner-lr> --epochs <inner-epochs> --model tuned.safetensors")
 
     @OptionGroup var meta: MetaOptions
@@ -85,16 +83,14 @@ struct MetaTrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let learning = try meta.learning()
-            let resolved = try resolveDetector(meta.detector, params: meta.params)
-            let tasks = try meta.loadTasks(input)
+            let (learning, resolved, tasks) = try meta.resolve(input)
             var sampler = try EpisodeSampler(tasks: tasks, shots: meta.shots, anomalyShots: meta.anomalyShots,
                                              querySize: meta.querySize, seed: meta.seed)
             if learning.method == .metric {
                 try saveMetric(&sampler, tasks: tasks, contamination: resolved.contamination)
                 return
             }
-            let (fitted, seconds) = try Timing.measure { try learning.train(anyDetector: resolved.detector, sampler: &sampler) }
+            let (fitted, seconds) = try Stopwatch.measure { try learning.train(anyDetector: resolved.detector, sampler: &sampler) }
             let threshold = try ContaminationThreshold(contamination: resolved.contamination, trainingScores: fitted.trainingScores)
             let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
             try m.save(to: model)
@@ -115,8 +111,8 @@ extension MetaTrainCommand {
     /// `--method metric`: the learned distance as a `span` model without support rows; score
     /// it with `anomalykit score --model FILE --support NORMALS --data X`.
     func saveMetric(_ sampler: inout EpisodeSampler, tasks: [MetaTask], contamination: Double) throws {
-        let (result, seconds) = try Timing.measure { try MetricMetaLearning().train(sampler: &sampler) }
-        let fitted = FittedSpan.unfitted(settings: SpanDistance(ridge: result.model.ridge), directions: result.model.directions,
+        let (result, seconds) = try Stopwatch.measure { try MetricMetaLearning().train(sampler: &sampler) }
+        let fitted = try FittedSpan.unfitted(settings: SpanDistance(ridge: result.model.ridge), directions: result.model.directions,
                                          typicalScores: result.normalQueryScores)
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
         let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
@@ -145,9 +141,7 @@ struct MetaCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let learning = try meta.learning()
-            let resolved = try resolveDetector(meta.detector, params: meta.params)
-            let tasks = try meta.loadTasks(input, excluding: target)
+            let (learning, resolved, tasks) = try meta.resolve(input, excluding: target)
             let targetData = try loadDomains([target], input)[0]
             var experiment = MetaExperiment(method: learning.method, shots: meta.shots)
             experiment.learning = learning
@@ -188,13 +182,4 @@ func modeTable(_ modes: [(name: String, result: ModeResult?, reason: String?)]) 
         guard let r else { return [name, "—", "—", "—", reason ?? "failed"] }
         return [name, fmt(r.rocAUC), fmt(r.averagePrecision), fmt(r.fitSeconds, 2), r.note ?? ""]
     })
-}
-
-enum Timing {
-    /// The value of `body` and the seconds it took.
-    static func measure<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let v = try body()
-        return (v, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-    }
 }

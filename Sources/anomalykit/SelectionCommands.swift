@@ -8,6 +8,16 @@ func loadSelector(_ path: String?) throws -> DetectorSelector {
     return try ShippedSelector.load()
 }
 
+/// The selector's ranking for the dataset at `path` (its meta-features), leaving out a training
+/// dataset of the same name.
+func selectorRanking(_ s: DetectorSelector, _ ds: Dataset, path: String) throws
+    -> (ranking: [(detector: String, predicted: Double)], features: [Double], leftOut: [String]) {
+    let features: [Double]
+    do { features = try MetaFeatures.compute(ds.x) } catch let e as AnomalyError { throw e.inFile(path) }
+    let own = Set(s.datasets.indices.filter { s.datasets[$0] == datasetStem(path) })
+    return (s.ranking(features, excluding: own), features, own.map { s.datasets[$0] })
+}
+
 /// The file stem, which is how benchmark results name a dataset.
 func datasetStem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 
@@ -100,16 +110,13 @@ struct SelectCommand: ParsableCommand {
         try reportingErrors {
             let s = try loadSelector(selector)
             let ds = try loadDataset(data, input, allowMissing: false)
-            let features: [Double]
-            do { features = try MetaFeatures.compute(ds.x) } catch let e as AnomalyError { throw e.inFile(data) }
-            let own = Set(s.datasets.indices.filter { s.datasets[$0] == datasetStem(data) })
-            let ranking = s.ranking(features, excluding: own)
+            let (ranking, features, leftOut) = try selectorRanking(s, ds, path: data)
             if json {
                 print(try jsonString(["data": data, "ranking": ranking.map { ["detector": $0.detector, "predicted_roc_auc": $0.predicted] },
                                       "meta_features": Dictionary(uniqueKeysWithValues: zip(MetaFeatures.names, features)),
-                                      "left_out": own.map { s.datasets[$0] }]))
+                                      "left_out": leftOut]))
             } else {
-                if !own.isEmpty { print("(\(datasetStem(data)) is in the selector's training set; left out of its own prediction)") }
+                if !leftOut.isEmpty { print("(\(datasetStem(data)) is in the selector's training set; left out of its own prediction)") }
                 print(renderTable(["rank", "detector", "predicted ROC-AUC"], ranking.enumerated().map { ["\($0.offset + 1)", $0.element.detector, fmt($0.element.predicted)] }))
             }
         }
@@ -142,17 +149,10 @@ struct AutoCommand: ParsableCommand {
             }
             let ds = try loadDataset(data, input, allowMissing: false)
             guard let y = ds.labels else { throw AnomalyError.data("has no labels: .npz files need an array 'y', CSV files --label-column", file: data) }
-            let features: [Double]
-            do { features = try MetaFeatures.compute(ds.x) } catch let e as AnomalyError { throw e.inFile(data) }
-            let own = Set(s.datasets.indices.filter { s.datasets[$0] == datasetStem(data) })
-            let chosen = s.ranking(features, excluding: own).prefix(ensemble).map(\.detector)
-            let split = try StratifiedSplit.split(labels: y, testFraction: 0.3, seed: seed)
-            let train = Dataset(x: ds.x.rows(at: split.train), labels: split.train.map { y[$0] }, featureNames: ds.featureNames, schema: ds.schema)
-            let testX = ds.x.rows(at: split.test), testY = split.test.map { y[$0] }
-            if chosen.count > 1, let other = chosen.first(where: { !RankEnsembleDetector.memberChoices.contains($0) }) {
-                throw AnomalyError.parameter("--ensemble", "'\(other)' cannot join an ensemble (members: \(RankEnsembleDetector.memberChoices.joined(separator: ", ")))")
-            }
-            let detector: any Detector = chosen.count == 1 ? try DetectorRegistry.make(chosen[0]) : RankEnsembleDetector(members: chosen)
+            let chosen = try selectorRanking(s, ds, path: data).ranking.prefix(ensemble).map(\.detector)
+            let (train, testX, testY) = try Evaluation.split(ds, labels: y, seed: seed)
+            let detector = chosen.count == 1 ? try DetectorRegistry.make(chosen[0])
+                                             : try RankEnsembleDetector.make(members: chosen)
             let r = try Evaluation.run(detector, train: train, test: testX, testLabels: testY, contamination: contamination,
                                        imputation: .none, scaling: .none)
             var object = r.jsonObject

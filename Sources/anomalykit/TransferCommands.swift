@@ -11,6 +11,15 @@ func loadDomains(_ paths: [String], _ input: InputOptions) throws -> [(path: Str
     }
 }
 
+/// `--domain-norm TEXT`: center or standardize (or none, when `allowNone`), nil for none.
+func parseDomainNorm(_ text: String?, allowNone: Bool = false) throws -> DomainNorm? {
+    guard let text, !(allowNone && text == "none") else { return nil }
+    guard let norm = DomainNorm(rawValue: text) else {
+        throw AnomalyError.parameter("--domain-norm", "expected center\(allowNone ? ", standardize or none" : " or standardize"); got '\(text)'")
+    }
+    return norm
+}
+
 func splitList(_ text: String, option: String) throws -> [String] {
     let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     guard !parts.isEmpty else { throw AnomalyError.parameter(option, "expected a comma-separated list, got '\(text)'") }
@@ -38,12 +47,7 @@ struct FineTuneOptions: ParsableArguments {
             guard (1...100_000).contains(epochs) else { throw AnomalyError.parameter("--epochs", "must be in [1, 100000], got \(epochs)") }
             t.epochs = epochs
         }
-        if let domainNorm {
-            guard let norm = DomainNorm(rawValue: domainNorm) else {
-                throw AnomalyError.parameter("--domain-norm", "expected center or standardize; got '\(domainNorm)'")
-            }
-            t.domainNorm = norm
-        }
+        t.domainNorm = try parseDomainNorm(domainNorm)
         t.seed = seed
         return t
     }
@@ -71,19 +75,11 @@ struct PretrainCommand: ParsableCommand {
             for d in domains.dropFirst() where d.data.x.cols != domains[0].data.x.cols {
                 throw AnomalyError.shape("has \(d.data.x.cols) features but \(domains[0].path) has \(domains[0].data.x.cols)", field: d.path)
             }
-            var norm: DomainNorm?
-            if let domainNorm {
-                guard let n = DomainNorm(rawValue: domainNorm) else {
-                    throw AnomalyError.parameter("--domain-norm", "expected center or standardize; got '\(domainNorm)'")
-                }
-                norm = n
-            }
-            let pooled = norm.map { DomainFrame.pooled(domains.map(\.data), norm: $0, count: nil, seed: 0) }
+            let pooled = try parseDomainNorm(domainNorm).map { DomainFrame.pooled(domains.map(\.data), norm: $0, count: nil, seed: 0) }
                 ?? DomainData.pooled(domains.map(\.data))
-            let start = DispatchTime.now().uptimeNanoseconds
-            let m = try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination,
-                                              featureNames: domains[0].names)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let (m, seconds) = try Stopwatch.measure {
+                try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination, featureNames: domains[0].names)
+            }
             try m.save(to: model)
             let summary: [String: Any] = ["detector": m.detectorName, "sources": domains.map(\.path), "rows": m.trainingRows,
                                           "features": m.featureCount, "fit_seconds": seconds, "model": model, "domain_norm": domainNorm as Any]
@@ -118,9 +114,7 @@ struct FinetuneCommand: ParsableCommand {
             let ds = try DataLoader.load(path: train, labelColumn: input.labelColumn, drop: input.dropList,
                                          delimiter: try input.delimiterCharacter, schema: base.schema, allowMissing: false)
             try ds.x.requireFinite(train)
-            let start = DispatchTime.now().uptimeNanoseconds
-            let tuned = try base.fineTuned(on: DomainData(x: ds.x, labels: ds.labels), tuning: tuning)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let (tuned, seconds) = try Stopwatch.measure { try base.fineTuned(on: DomainData(x: ds.x, labels: ds.labels), tuning: tuning) }
             try tuned.save(to: model[1])
             let summary: [String: Any] = ["detector": tuned.detectorName, "base": model[0], "model": model[1],
                                           "rows": ds.rowCount, "fit_seconds": seconds, "frozen": tuning.freeze, "new_head": tuning.newHead]

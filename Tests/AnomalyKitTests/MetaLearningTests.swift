@@ -125,7 +125,7 @@ import TestSupport
         let many = TestSupport.gaussianWithOutliers(n: 300, d: 4, outliers: 0, seed: 2).x
         let e = #expect(throws: AnomalyError.self) { try SpanDistance().fit(many) }
         #expect(e?.description.contains("few-shot") == true)
-        let empty = FittedSpan.unfitted(settings: SpanDistance(), directions: Matrix(rows: 1, cols: 4), typicalScores: [1])
+        let empty = try FittedSpan.unfitted(settings: SpanDistance(), directions: Matrix(rows: 1, cols: 4), typicalScores: [1])
         let missing = #expect(throws: AnomalyError.self) { try empty.scores(many) }
         #expect(missing?.description.contains("--support") == true)
     }
@@ -133,7 +133,7 @@ import TestSupport
     @Test func aMetricModelFileRoundTripsAndRefitsOnASupport() throws {
         var directions = Matrix(rows: 1, cols: 4)
         directions[0, 2] = 3
-        let unfitted = FittedSpan.unfitted(settings: SpanDistance(), directions: directions, typicalScores: [1, 2, 3])
+        let unfitted = try FittedSpan.unfitted(settings: SpanDistance(), directions: directions, typicalScores: [1, 2, 3])
         let model = AnomalyModel(detector: unfitted, threshold: try ContaminationThreshold(contamination: 0.1, trainingScores: [1, 2, 3]),
                                  trainingRows: 10)
         let path = TestSupport.temporaryDirectory() + "/metric.safetensors"

@@ -1,36 +1,24 @@
 import AnomalyMath
 
 /// Combining detectors whose scores live on different scales: each score becomes its position
-/// among that detector's training scores (the empirical CDF, ties counted half), and the
-/// positions are averaged. Relative to the training scores, not to the rows scored together,
-/// so a row's ensemble score does not depend on its batch.
+/// among that detector's training scores (the mid-rank ECDF), and the positions are averaged.
+/// Relative to the training scores, not to the rows scored together, so a row's ensemble score
+/// does not depend on its batch.
 public enum RankEnsemble {
     /// - Parameters: `scores[m]` the rows' scores by member m; `reference[m]` its training scores.
     /// - Complexity: O(M·(n_ref·log n_ref + n·log n_ref)).
     public static func average(_ scores: [[Double]], reference: [[Double]]) -> [Double] {
-        precondition(scores.count == reference.count && !scores.isEmpty, "one reference per member")
-        let rows = scores[0].count
-        var out = [Double](repeating: 0, count: rows)
-        for (member, ref) in zip(scores, reference) {
-            let sorted = ref.sorted()
-            let n = Double(max(1, sorted.count))
-            for (i, s) in member.enumerated() {
-                let below = lowerBound(sorted, s), notAbove = upperBound(sorted, s)
-                out[i] += (Double(below) + 0.5 * Double(notAbove - below)) / n
-            }
+        average(scores, sortedReference: reference.map { $0.sorted() })
+    }
+
+    /// `average` with each member's training scores already sorted ascending (a fitted
+    /// ensemble sorts them once). - Complexity: O(M·n·log n_ref).
+    public static func average(_ scores: [[Double]], sortedReference: [[Double]]) -> [Double] {
+        precondition(scores.count == sortedReference.count && !scores.isEmpty, "one reference per member")
+        var out = [Double](repeating: 0, count: scores[0].count)
+        for (member, sorted) in zip(scores, sortedReference) {
+            for (i, s) in member.enumerated() { out[i] += Ranks.midECDF(sorted, s) }
         }
         return out.map { $0 / Double(scores.count) }
-    }
-
-    static func lowerBound(_ a: [Double], _ x: Double) -> Int {
-        var lo = 0, hi = a.count
-        while lo < hi { let mid = (lo + hi) / 2; if a[mid] < x { lo = mid + 1 } else { hi = mid } }
-        return lo
-    }
-
-    static func upperBound(_ a: [Double], _ x: Double) -> Int {
-        var lo = 0, hi = a.count
-        while lo < hi { let mid = (lo + hi) / 2; if a[mid] <= x { lo = mid + 1 } else { hi = mid } }
-        return lo
     }
 }

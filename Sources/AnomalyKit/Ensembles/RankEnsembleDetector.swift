@@ -19,7 +19,10 @@ public struct RankEnsembleDetector: Detector {
         ]
     )
 
-    public init(members: [String]) { self.members = members }
+    /// An ensemble of `members`, checked as the `members` parameter is (known, each once).
+    public static func make(members: [String]) throws -> RankEnsembleDetector {
+        try RankEnsembleDetector(assignments: ["members": members.joined(separator: ",")])
+    }
 
     public init(parameters: ParameterValues) throws {
         members = try parameters.string("members").split(separator: ",").map(String.init)
@@ -39,18 +42,20 @@ public struct FittedRankEnsemble: FittedDetector {
     public let settings: RankEnsembleDetector
     public let members: [any FittedDetector]
     public let trainingScores: [Double]
+    /// Each member's training scores, sorted once for scoring.
+    let sortedReference: [[Double]]
     public var featureCount: Int { members[0].featureCount }
 
     init(settings: RankEnsembleDetector, members: [any FittedDetector]) {
         self.settings = settings
         self.members = members
-        let reference = members.map(\.trainingScores)
-        trainingScores = RankEnsemble.average(reference, reference: reference)
+        sortedReference = members.map { $0.trainingScores.sorted() }
+        trainingScores = RankEnsemble.average(members.map(\.trainingScores), sortedReference: sortedReference)
     }
 
     public func scores(_ data: Matrix) throws -> [Double] {
         try validateForScoring(data)
-        return RankEnsemble.average(try members.map { try $0.scores(data) }, reference: members.map(\.trainingScores))
+        return RankEnsemble.average(try members.map { try $0.scores(data) }, sortedReference: sortedReference)
     }
 
     public func save(to state: inout DetectorState) {

@@ -20,6 +20,16 @@ public struct EvaluationResult: Sendable {
 /// The evaluation protocol of DESIGN.md: fit on the training rows (unlabelled), score the test
 /// rows, and measure ranking quality, quality at the contamination threshold and time.
 public enum Evaluation {
+    /// The protocol's split of a labelled dataset: stratified by label with the seed; the
+    /// training part keeps its labels (for the detectors that use them), features and schema.
+    public static func split(_ data: Dataset, labels y: [Int], testFraction: Double = 0.3, seed: UInt64) throws
+        -> (train: Dataset, testX: Matrix, testY: [Int]) {
+        let split = try StratifiedSplit.split(labels: y, testFraction: testFraction, seed: seed)
+        let train = Dataset(x: data.x.rows(at: split.train), labels: split.train.map { y[$0] },
+                            featureNames: data.featureNames, schema: data.schema)
+        return (train, data.x.rows(at: split.test), split.test.map { y[$0] })
+    }
+
     /// Fits `detector` on `train`, scores `test` and compares with `testLabels` (1 = anomaly).
     public static func run(_ detector: any Detector, train: Dataset, test: Matrix, testLabels: [Int],
                            contamination: Double = 0.1, imputation: Preprocessor.Imputation = .none,

@@ -49,11 +49,11 @@ public struct MetaExperiment: Sendable {
             ModeResult(labels: few.testY, scores: try fitted.scores(few.testX), fitSeconds: seconds)
         }
         recorder.attempt("scratch") {
-            let (m, t) = try ModeRecorder.timed { try detector.fit(support.x, labels: supportLabels) }
+            let (m, t) = try Stopwatch.measure { try detector.fit(support.x, labels: supportLabels) }
             return try evaluate(m, seconds: t)
         }
         recorder.attempt("finetuned") {
-            let (m, t) = try ModeRecorder.timed { () throws -> D.Fitted in
+            let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
                 let pretrained = try TransferLearning.pretrain(detector, sources: DomainData.pooled(tasks.map(\.data)))
                 return try TransferLearning.fineTune(detector, pretrained, on: support, tuning: learning.innerTuning)
             }
@@ -62,12 +62,12 @@ public struct MetaExperiment: Sendable {
         recorder.attempt("meta") {
             if learning.method == .metric {
                 let normals = target.x.rows(at: few.normalShots)
-                let (result, t) = try ModeRecorder.timed { try metric.train(sampler: &sampler) }
+                let (result, t) = try Stopwatch.measure { try metric.train(sampler: &sampler) }
                 let scores = try result.model.scores(few.testX, support: normals)
                 let note = "\(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode AUC \(String(format: "%.3f", result.episodeAUC)) (span only \(String(format: "%.3f", result.spanOnlyEpisodeAUC)))"
                 return ModeResult(labels: few.testY, scores: scores, fitSeconds: t, note: note)
             }
-            let (m, t) = try ModeRecorder.timed { () throws -> D.Fitted in
+            let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
                 let meta = try learning.train(detector, sampler: &sampler)
                 return try learning.adapt(detector, meta, support: support)
             }

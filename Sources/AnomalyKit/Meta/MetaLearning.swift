@@ -192,18 +192,7 @@ public struct MetaLearning: Sendable {
                 var adapted = model
                 adapted.learnedRates = rates
                 let (sx, sy) = lossRows(detector, model, support)
-                var supportSum: [String: Matrix] = [:]
-                for _ in 0..<innerEpochs {
-                    let (loss, g) = NeuralFitting.lossGradients(detector, adapted, x: sx, labels: sy, seed: rng.next())
-                    guard loss.isFinite else {
-                        throw AnomalyError(.numeric, "meta-training: the support loss became non-finite at iteration \(iteration + 1); try a smaller --inner-lr")
-                    }
-                    for (name, m) in g {
-                        let r = rates[name]!.values
-                        adapted.parameters.modify(name) { v in for i in v.indices { v[i] -= r[i] * m.values[i] } }
-                        supportSum[name] = supportSum[name].map { add($0, m) } ?? m
-                    }
-                }
+                let supportSum = try NeuralFitting.learnedRateSteps(detector, &adapted, x: sx, labels: sy, steps: innerEpochs, seed: rng.next())
                 let q = queryGradients(detector, adapted, query: query, seed: rng.next())
                 for (name, m) in q {
                     gTheta[name] = gTheta[name].map { add($0, m) } ?? m

@@ -72,74 +72,79 @@ public struct MetricMetaLearning: Sendable {
     public func train(sampler: inout EpisodeSampler) throws -> Result {
         guard episodes >= 1 else { throw AnomalyError.parameter("episodes", "must be ≥ 1, got \(episodes)") }
         let d = sampler.features
-        let covariances = sampler.tasks.map { withinTaskCovariance($0, features: d) }
-        let all = try SymmetricEigen(symmetric: summed(covariances, excluding: nil), n: d)
+        let counts = directionCounts.filter { $0 <= d }
+        let maxCount = counts.max() ?? 0
+        let covariances = sampler.tasks.map(withinTaskCovariance)
+        // The leading directions of all tasks, and of all but each task for judging that task's
+        // episodes (tasks > 1), each row scaled by its standard deviation.
+        let all = try leadingDirections(summed(covariances, excluding: nil), d, maxCount)
         let drawn = (0..<episodes).map { _ in sampler.next() }
-        // Directions without each task, for judging episodes of that task (tasks > 1).
-        var heldOut: [Int: SymmetricEigen] = [:]
+        let supports = drawn.map { $0.support.rows(labelled: 0).x }
+        var heldOut: [Int: LeadingDirections] = [:]
         if covariances.count > 1 {
-            for t in Set(drawn.map(\.task)).sorted() {
-                heldOut[t] = try SymmetricEigen(symmetric: summed(covariances, excluding: t), n: d)
-            }
+            for t in Set(drawn.map(\.task)).sorted() { heldOut[t] = try leadingDirections(summed(covariances, excluding: t), d, maxCount) }
         }
-        func directions(_ m: Int, _ scale: Double, _ eigen: SymmetricEigen) -> Matrix {
+        func directions(_ m: Int, _ scale: Double, _ leading: LeadingDirections) -> Matrix {
             var out = Matrix(rows: m, cols: d)
             for i in 0..<m {
-                let k = d - 1 - i  // eigenvalues ascend
-                let sd = max(eigen.values[k], 0).squareRoot() * scale
-                for j in 0..<d { out[i, j] = Float(eigen.vectors[j * d + k] * sd) }
+                let sd = leading.deviations[i] * scale
+                for j in 0..<d { out[i, j] = Float(leading.vectors[i * d + j] * sd) }
             }
             return out
         }
         func episodeAUC(_ m: Int, _ scale: Double, ridge: Double) throws -> Double {
             var total = 0.0
-            for e in drawn {
+            for (e, normals) in zip(drawn, supports) {
                 let model = MetricModel(directions: directions(m, scale, heldOut[e.task] ?? all), ridge: ridge)
-                let normals = e.support.rows(labelled: 0).x
-                let s = try model.scores(e.query.x, support: normals)
-                total += Metrics.rocAUC(labels: e.query.labels!, scores: s)
+                total += Metrics.rocAUC(labels: e.query.labels!, scores: try model.scores(e.query.x, support: normals))
             }
             return total / Double(drawn.count)
         }
-        var best: Result?
+        var best: (m: Int, scale: Double, ridge: Double, auc: Double)?
         var spanOnly = -Double.infinity
-        for m in directionCounts where m <= d {
+        for m in counts {
             for scale in (m == 0 ? [1.0] : scales) {
                 for ridge in ridges {
-                    let model = MetricModel(directions: directions(m, scale, all), ridge: ridge)
                     let auc = try episodeAUC(m, scale, ridge: ridge)
                     if m == 0 { spanOnly = max(spanOnly, auc) }
                     // Strictly better only: ties keep the simpler (earlier) setting.
-                    if best == nil || auc > best!.episodeAUC + 1e-12 {
-                        best = Result(model: model, directionCount: m, scale: scale, episodeAUC: auc, spanOnlyEpisodeAUC: 0)
-                    }
+                    if best == nil || auc > best!.auc + 1e-12 { best = (m, scale, ridge, auc) }
                 }
             }
         }
-        guard var result = best else { throw AnomalyError.parameter("directions", "no candidate settings") }
-        result.spanOnlyEpisodeAUC = spanOnly
-        for e in drawn {
-            let normals = e.query.rows(labelled: 0).x
-            result.normalQueryScores += try result.model.scores(normals, support: e.support.rows(labelled: 0).x)
+        guard let best else { throw AnomalyError.parameter("directions", "no candidate settings") }
+        var result = Result(model: MetricModel(directions: directions(best.m, best.scale, all), ridge: best.ridge),
+                            directionCount: best.m, scale: best.scale, episodeAUC: best.auc, spanOnlyEpisodeAUC: spanOnly)
+        for (e, normals) in zip(drawn, supports) {
+            result.normalQueryScores += try result.model.scores(e.query.rows(labelled: 0).x, support: normals)
         }
         return result
     }
 
+    /// The leading eigenvectors of a covariance (rows of `vectors`, `count × d`) and their
+    /// standard deviations.
+    struct LeadingDirections {
+        var vectors: [Double]
+        var deviations: [Double]
+    }
+
+    /// - Complexity: O(d³).
+    func leadingDirections(_ covariance: [Double], _ d: Int, _ count: Int) throws -> LeadingDirections {
+        let eigen = try SymmetricEigen(symmetric: covariance, n: d)
+        var out = LeadingDirections(vectors: [Double](repeating: 0, count: count * d), deviations: [])
+        for i in 0..<count {
+            let k = d - 1 - i  // eigenvalues ascend
+            out.deviations.append(max(eigen.values[k], 0).squareRoot())
+            for j in 0..<d { out.vectors[i * d + j] = eigen.vectors[j * d + k] }
+        }
+        return out
+    }
+
     /// A task's covariance of normal rows around their own mean (`d × d`, row-major).
     /// - Complexity: O(n·d²) in BLAS.
-    func withinTaskCovariance(_ t: MetaTask, features d: Int) -> [Double] {
+    func withinTaskCovariance(_ t: MetaTask) -> [Double] {
         let rows = t.normals.isEmpty ? Array(0..<t.data.x.rows) : t.normals
-        let frame = DomainFrame(t.data.x, rows: rows, norm: .center)
-        var centred = [Double](repeating: 0, count: rows.count * d)
-        t.data.x.values.withUnsafeBufferPointer { v in
-            for (i, r) in rows.enumerated() { for j in 0..<d { centred[i * d + j] = Double(v[r * d + j]) - frame.mean[j] } }
-        }
-        var covariance = [Double](repeating: 0, count: d * d)
-        centred.withUnsafeBufferPointer { a in covariance.withUnsafeMutableBufferPointer { c in
-            BLAS.dgemm(transA: true, transB: false, m: d, n: d, k: rows.count, alpha: 1 / Double(rows.count),
-                       a: a.baseAddress!, lda: d, b: a.baseAddress!, ldb: d, beta: 0, c: c.baseAddress!, ldc: d)
-        } }
-        return covariance
+        return Statistics.covariance(t.data.x.rows(at: rows), ddof: 0).covariance
     }
 
     /// The mean of the tasks' covariances, leaving one task out when given.

@@ -69,18 +69,10 @@ public struct DomainFrame: Sendable, Equatable {
 
     /// The frame of the given rows of `x`.
     public init(_ x: Matrix, rows: [Int], norm: DomainNorm) {
-        let d = x.cols, n = Double(max(1, rows.count))
-        var mean = [Double](repeating: 0, count: d), sq = [Double](repeating: 0, count: d)
-        x.values.withUnsafeBufferPointer { v in
-            for r in rows { for j in 0..<d { mean[j] += Double(v[r &* d &+ j]) } }
-            for j in 0..<d { mean[j] /= n }
-            if norm == .standardize {
-                for r in rows { for j in 0..<d { let t = Double(v[r &* d &+ j]) - mean[j]; sq[j] += t * t } }
-            }
-        }
-        self.mean = mean
-        self.scale = norm == .standardize ? sq.map { s in let sd = (s / n).squareRoot(); return sd > 1e-12 ? sd : 1 }
-                                          : [Double](repeating: 1, count: d)
+        let chosen = x.rows(at: rows)
+        mean = Statistics.columnMeans(chosen)
+        scale = norm == .standardize ? Statistics.columnVariances(chosen).map { v in v > 1e-24 ? v.squareRoot() : 1 }
+                                     : [Double](repeating: 1, count: x.cols)
     }
 
     /// `x` in this frame. - Complexity: O(n·d).
@@ -113,7 +105,7 @@ public enum CORAL {
     public static func align(source: Matrix, target: Matrix, regularisation: Double = 1) throws -> Matrix {
         precondition(source.cols == target.cols, "CORAL needs equal feature counts")
         let d = source.cols
-        let (ms, cs) = moments(source), (mt, ct) = moments(target)
+        let (ms, cs) = Statistics.covariance(source, ddof: 0), (mt, ct) = Statistics.covariance(target, ddof: 0)
         let whiten = try matrixPower(cs, d, regularisation: regularisation, power: -0.5)
         let colour = try matrixPower(ct, d, regularisation: regularisation, power: 0.5)
         // T = whiten · colour (both symmetric, d × d); out = (X − m_s)·T + m_t
@@ -133,22 +125,6 @@ public enum CORAL {
         } } }
         for r in 0..<source.rows { for j in 0..<d { out[r * d + j] += mt[j] } }
         return Matrix(rows: source.rows, cols: d, values: out.map { Float($0) })
-    }
-
-    /// Column means and the (biased) covariance, in `Double`.
-    static func moments(_ x: Matrix) -> ([Double], [Double]) {
-        let n = max(1, x.rows), d = x.cols
-        var mean = [Double](repeating: 0, count: d)
-        x.values.withUnsafeBufferPointer { v in for r in 0..<x.rows { for j in 0..<d { mean[j] += Double(v[r * d + j]) } } }
-        for j in 0..<d { mean[j] /= Double(n) }
-        var centred = [Double](repeating: 0, count: x.rows * d)
-        x.values.withUnsafeBufferPointer { v in for r in 0..<x.rows { for j in 0..<d { centred[r * d + j] = Double(v[r * d + j]) - mean[j] } } }
-        var cov = [Double](repeating: 0, count: d * d)
-        centred.withUnsafeBufferPointer { a in cov.withUnsafeMutableBufferPointer { c in
-            BLAS.dgemm(transA: true, transB: false, m: d, n: d, k: x.rows, alpha: 1 / Double(n), a: a.baseAddress!, lda: d,
-                       b: a.baseAddress!, ldb: d, beta: 0, c: c.baseAddress!, ldc: d)
-        } }
-        return (mean, cov)
     }
 
     /// `(C + λI)^p` for symmetric `C` by eigendecomposition.

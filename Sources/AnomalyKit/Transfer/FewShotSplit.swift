@@ -52,8 +52,8 @@ public struct ModeResult: Sendable {
     }
 }
 
-/// Collects the modes of an experiment: each runs timed, and a failure is recorded with its
-/// reason instead of ending the experiment.
+/// Collects the modes of an experiment: a failure is recorded with its reason instead of
+/// ending the experiment.
 struct ModeRecorder {
     var modes: [(name: String, result: ModeResult?, reason: String?)] = []
 
@@ -61,11 +61,5 @@ struct ModeRecorder {
         do { modes.append((name, try body(), nil)) } catch let e as AnomalyError {
             modes.append((name, nil, e.message))
         } catch { modes.append((name, nil, "\(error)")) }
-    }
-
-    static func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        let v = try body()
-        return (v, Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
     }
 }

@@ -48,7 +48,6 @@ public struct TransferExperiment: Sendable {
 
     public static let modeNames = ["scratch", "source_only", "finetuned", "adapted", "interpolated", "knn_shots"]
 
-
     /// Runs every mode. - Throws: on mismatched features, too few target rows for the shots, …
     public func run<D: NeuralDetector>(_ detector: D, sources: [DomainData], sourceNames: [String],
                                        target: DomainData, targetName: String) throws -> Outcome {
@@ -63,7 +62,6 @@ public struct TransferExperiment: Sendable {
         func evaluate(_ fitted: D.Fitted, seconds: Double) throws -> ModeResult {
             ModeResult(labels: testY, scores: try fitted.scores(testX), fitSeconds: seconds)
         }
-        func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) { try ModeRecorder.timed(body) }
         var recorder = ModeRecorder()
         func attempt(_ name: String, _ body: () throws -> ModeResult) { recorder.attempt(name, body) }
         let shotLabels = D.labelUse == .unsupervised ? nil : shotData.labels
@@ -75,21 +73,21 @@ public struct TransferExperiment: Sendable {
         tuning.seed = seed
 
         attempt("scratch") {
-            let (m, t) = try timed { try detector.fit(shotData.x, labels: shotLabels) }
+            let (m, t) = try Stopwatch.measure { try detector.fit(shotData.x, labels: shotLabels) }
             return try evaluate(m, seconds: t)
         }
-        let (pretrained, pretrainSeconds) = try timed { try TransferLearning.pretrain(detector, sources: pooled) }
+        let (pretrained, pretrainSeconds) = try Stopwatch.measure { try TransferLearning.pretrain(detector, sources: pooled) }
         attempt("source_only") { try evaluate(pretrained, seconds: pretrainSeconds) }
         var tuned: D.Fitted?
         attempt("finetuned") {
-            let (m, t) = try timed { try TransferLearning.fineTune(detector, pretrained, on: shotData, tuning: tuning) }
+            let (m, t) = try Stopwatch.measure { try TransferLearning.fineTune(detector, pretrained, on: shotData, tuning: tuning) }
             tuned = m
             return try evaluate(m, seconds: pretrainSeconds + t)
         }
         attempt("adapted") {
             switch adaptation {
             case .coral:
-                let (m, t) = try timed { () throws -> D.Fitted in
+                let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
                     let aligned = try sources.map { s in DomainData(x: try CORAL.align(source: s.x, target: shotData.x), labels: s.labels) }
                     let base = try TransferLearning.pretrain(detector, sources: DomainData.pooled(aligned))
                     return try TransferLearning.fineTune(detector, base, on: shotData, tuning: tuning)
@@ -97,7 +95,7 @@ public struct TransferExperiment: Sendable {
                 return try evaluate(m, seconds: t)
             case .center, .standardize:
                 let norm = adaptation.domainNorm!
-                let (m, t) = try timed { () throws -> D.Fitted in
+                let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
                     let base = try TransferLearning.pretrain(detector, sources: DomainFrame.pooled(sources, norm: norm, count: shots, seed: seed))
                     let moved = base.moved(to: DomainFrame(target.x, rows: normalShots, norm: norm), trainingRows: shotData.x)
                     // A label-using model learns nothing about the boundary from normal rows alone.
@@ -108,7 +106,7 @@ public struct TransferExperiment: Sendable {
                 if D.labelUse != .unsupervised && anomalyShots == 0 { r.note = "not fine-tuned: the shots have no anomalies" }
                 return r
             case .none, .mmd, .dann:
-                let (m, t) = try timed {
+                let (m, t) = try Stopwatch.measure {
                     try TransferLearning.jointTrain(detector, source: pooled, target: shotData, adaptation: adaptation,
                                                     targetWeight: targetWeight, adaptationWeight: adaptationWeight)
                 }
@@ -118,7 +116,7 @@ public struct TransferExperiment: Sendable {
         var chosenAlpha: Double?
         attempt("interpolated") {
             guard let tuned else { throw AnomalyError(.numeric, "needs the fine-tuned model, which failed") }
-            let (m, t) = try timed { () throws -> D.Fitted in
+            let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
                 let a = try alpha ?? chooseAlpha(detector, pretrained: pretrained, shots: shotData, tuning: tuning)
                 chosenAlpha = a
                 return TransferLearning.interpolate(source: pretrained, tuned: tuned, alpha: a, rows: shotData.x)
@@ -134,7 +132,7 @@ public struct TransferExperiment: Sendable {
 
     /// kNN with k = 1 on the normal shots, scored on the test rows.
     static func knnShots(_ normals: Matrix, testX: Matrix, testY: [Int]) throws -> ModeResult {
-        let (m, t) = try ModeRecorder.timed { try KNN(neighbors: 1).fit(normals) }
+        let (m, t) = try Stopwatch.measure { try KNN(neighbors: 1).fit(normals) }
         return ModeResult(labels: testY, scores: try m.scores(testX), fitSeconds: t, note: "k = 1")
     }
 

@@ -58,7 +58,7 @@ public struct SpanDistance: Detector {
             let others = data.rows(at: (0..<data.rows).filter { $0 != i })
             loo[i] = try model.scores(data.rows(at: [i]), support: others)[0]
         }
-        return FittedSpan(settings: self, support: data, directions: directions, trainingScores: loo)
+        return try FittedSpan(settings: self, support: data, directions: directions, trainingScores: loo)
     }
 }
 
@@ -68,19 +68,22 @@ public struct FittedSpan: FittedDetector {
     public let support: Matrix
     public let directions: Matrix
     public let trainingScores: [Double]
+    /// The distance to the span, factorised once (nil without support rows).
+    let scorer: RidgeSpan?
     public var featureCount: Int { support.rows > 0 ? support.cols : directions.cols }
 
-    init(settings: SpanDistance, support: Matrix, directions: Matrix, trainingScores: [Double]) {
+    init(settings: SpanDistance, support: Matrix, directions: Matrix, trainingScores: [Double]) throws {
         self.settings = settings
         self.support = support
         self.directions = directions
         self.trainingScores = trainingScores
+        scorer = support.rows > 0 ? try MetricModel(directions: directions, ridge: settings.ridge).scorer(support: support) : nil
     }
 
     /// A meta-learned model with directions but no support yet (`meta-train --method metric`):
     /// it scores once given a support set (`refitted(on:)`, `score --support`).
-    public static func unfitted(settings: SpanDistance, directions: Matrix, typicalScores: [Double]) -> FittedSpan {
-        FittedSpan(settings: settings, support: Matrix(rows: 0, cols: directions.cols), directions: directions,
+    public static func unfitted(settings: SpanDistance, directions: Matrix, typicalScores: [Double]) throws -> FittedSpan {
+        try FittedSpan(settings: settings, support: Matrix(rows: 0, cols: directions.cols), directions: directions,
                    trainingScores: typicalScores)
     }
 
@@ -94,10 +97,10 @@ public struct FittedSpan: FittedDetector {
 
     public func scores(_ data: Matrix) throws -> [Double] {
         try validateForScoring(data)
-        guard support.rows > 0 else {
+        guard let scorer else {
             throw AnomalyError.parameter("support", "this metric model has no support rows yet: score it with --support FILE (a few normal rows of the task)")
         }
-        return try MetricModel(directions: directions, ridge: settings.ridge).scores(data, support: support)
+        return scorer.distances(data)
     }
 
     public func save(to state: inout DetectorState) {
@@ -113,6 +116,6 @@ public struct FittedSpan: FittedDetector {
         guard support.rows == 0 || support.rows == trainingScores.count else {
             throw AnomalyError.model("has \(support.rows) rows but the model has \(trainingScores.count) training scores", field: "support")
         }
-        self.init(settings: settings, support: support, directions: directions, trainingScores: trainingScores)
+        try self.init(settings: settings, support: support, directions: directions, trainingScores: trainingScores)
     }
 }

@@ -427,20 +427,26 @@ public enum NeuralFitting {
     }
 
     /// Meta-SGD's adaptation: `steps` full-batch SGD steps, each parameter moved by its learned
-    /// rate times its gradient (`θ ← θ − α ⊙ ∇L`). - Throws: when a loss turns non-finite.
+    /// rate times its gradient (`θ ← θ − α ⊙ ∇L`). Returns the gradients summed over the steps
+    /// (Meta-SGD's first-order rate update needs them). - Throws: when a loss turns non-finite.
+    @discardableResult
     public static func learnedRateSteps<D: NeuralDetector>(_ detector: D, _ model: inout TrainedNetwork, x: Matrix, labels: [Int]?,
                                                            steps: Int, seed: UInt64,
-                                                           trainable: @escaping @Sendable (String) -> Bool = { _ in true }) throws {
-        guard let rates = model.learnedRates else { return }
+                                                           trainable: @escaping @Sendable (String) -> Bool = { _ in true })
+        throws -> [String: Matrix] {
+        guard let rates = model.learnedRates else { return [:] }
         var rng = SeededGenerator(seed: seed)
+        var summed: [String: Matrix] = [:]
         for step in 0..<steps {
             let (loss, gradients) = lossGradients(detector, model, x: x, labels: labels, seed: rng.next(), trainable: trainable)
             guard loss.isFinite else { throw AnomalyError(.numeric, "\(D.descriptor.name): the loss became non-finite at adaptation step \(step + 1)") }
             for (name, g) in gradients {
                 let rate = rates[name]!.values
                 model.parameters.modify(name) { v in for i in v.indices { v[i] -= rate[i] * g.values[i] } }
+                summed[name] = summed[name].map { s in Matrix(rows: s.rows, cols: s.cols, values: zip(s.values, g.values).map { $0 + $1 }) } ?? g
             }
         }
+        return summed
     }
 
     /// The detector's loss on all rows of `x` (prepared) and its gradients, by parameter name.

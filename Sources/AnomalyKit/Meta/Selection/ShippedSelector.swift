@@ -12,9 +12,6 @@ public enum ShippedSelector {
         guard let data = Data(base64Encoded: ShippedSelectorData.base64) else {
             throw AnomalyError.model("the embedded selector is not valid base64", field: "ShippedSelectorData")
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("anomalykit-selector-\(UUID().uuidString).safetensors").path
-        try data.write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        return try DetectorSelector.load(from: path)
+        return try DetectorSelector.decode(data, file: "the shipped selector")
     }
 }
