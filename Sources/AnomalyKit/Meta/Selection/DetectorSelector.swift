@@ -24,6 +24,8 @@ public struct DetectorSelector: Sendable {
     public var shrinkage = 0.5
     let featureMean: [Double]
     let featureScale: [Double]
+    /// The training datasets' meta-features, standardised once.
+    let standardisedFeatures: [[Double]]
 
     /// - Throws: on mismatched shapes, fewer than 3 datasets, or a detector with no result.
     public init(detectors: [String], datasets: [String], metaFeatures: [[Double]], performance: [[Double?]]) throws {
@@ -45,8 +47,11 @@ public struct DetectorSelector: Sendable {
             return row.map { $0 ?? fill }
         }
         let f = MetaFeatures.names.count
-        featureMean = (0..<f).map { j in Statistics.mean(metaFeatures.map { $0[j] }) }
-        featureScale = (0..<f).map { j in let s = Statistics.standardDeviation(metaFeatures.map { $0[j] }); return s > 1e-12 ? s : 1 }
+        let mean = (0..<f).map { j in Statistics.mean(metaFeatures.map { $0[j] }) }
+        let scale = (0..<f).map { j in let s = Statistics.standardDeviation(metaFeatures.map { $0[j] }); return s > 1e-12 ? s : 1 }
+        featureMean = mean
+        featureScale = scale
+        standardisedFeatures = metaFeatures.map { v in v.indices.map { (v[$0] - mean[$0]) / scale[$0] } }
     }
 
     /// Predicted ROC-AUC of every detector on a dataset with these meta-features, best first.
@@ -54,7 +59,7 @@ public struct DetectorSelector: Sendable {
     public func ranking(_ features: [Double], excluding: Set<Int> = []) -> [(detector: String, predicted: Double)] {
         let kept = datasets.indices.filter { !excluding.contains($0) }
         let z = standardised(features)
-        let nearest = kept.map { i in (i, distance(z, standardised(metaFeatures[i]))) }.sorted { $0.1 < $1.1 }.prefix(neighbors)
+        let nearest = kept.map { i in (i, distance(z, standardisedFeatures[i])) }.sorted { $0.1 < $1.1 }.prefix(neighbors)
         let weights = nearest.map { 1 / ($0.1 + 1e-6) }
         let totalWeight = weights.reduce(0, +)
         let ranked = detectors.indices.map { j -> (String, Double) in
@@ -108,7 +113,8 @@ extension DetectorSelector {
             "meta_features": Tensor(doubles: metaFeatures.flatMap { $0 }, shape: [datasets.count, featureNames.count]),
             "performance": Tensor(doubles: performance.flatMap { $0 }, shape: [datasets.count, detectors.count]),
         ]
-        let names = try JSONSerialization.data(withJSONObject: ["detectors": detectors, "datasets": datasets, "feature_names": featureNames])
+        let names = try JSONSerialization.data(withJSONObject: ["detectors": detectors, "datasets": datasets, "feature_names": featureNames],
+                                               options: [.sortedKeys])
         let metadata = ["format": "anomalykit-selector", "format_version": "\(Self.formatVersion)",
                         "names": String(decoding: names, as: UTF8.self), "neighbors": "\(neighbors)", "shrinkage": "\(shrinkage)"]
         try writeAtomically(try SafeTensors.encode(tensors: tensors, metadata: metadata), to: path)

@@ -36,8 +36,10 @@ public enum MetaFeatures {
         let columns = (0..<sample.cols).map { j in (0..<sample.rows).map { Double(sample[$0, j]) } }
         var skews: [Double] = [], kurts: [Double] = [], cvs: [Double] = []
         var discrete = 0, tukey = 0.0
+        var beyond3SD = [Bool](repeating: false, count: sample.rows)
         for c in columns {
             let (mean, sd, skew, kurt) = moments(c)
+            if sd > 0 { for i in c.indices where abs(c[i] - mean) > 3 * sd { beyond3SD[i] = true } }
             skews.append(skew)
             kurts.append(kurt)
             cvs.append(abs(mean) > 1e-12 ? min(sd / abs(mean), 100) : 0)
@@ -50,7 +52,7 @@ public enum MetaFeatures {
         for v in [skews, kurts] { out += [Statistics.mean(v), Statistics.standardDeviation(v), v.min()!, v.max()!] }
         out.append(Double(discrete) / d)
         out.append(meanAbsCorrelation(columns, rng: &rng))
-        out.append(rowsBeyond3SD(columns))
+        out.append(Double(beyond3SD.filter { $0 }.count) / Double(sample.rows))
         out.append(tukey / d)
         out.append(Statistics.mean(cvs))
         let landmarks = try landmarkerScores(sample)
@@ -90,17 +92,6 @@ public enum MetaFeatures {
         return total / Double(pairs)
     }
 
-    /// Share of rows with some feature beyond 3 standard deviations of its mean.
-    static func rowsBeyond3SD(_ columns: [[Double]]) -> Double {
-        let rows = columns[0].count
-        var flagged = [Bool](repeating: false, count: rows)
-        for c in columns {
-            let (mean, sd, _, _) = moments(c)
-            guard sd > 0 else { continue }
-            for i in 0..<rows where abs(c[i] - mean) > 3 * sd { flagged[i] = true }
-        }
-        return Double(flagged.filter { $0 }.count) / Double(rows)
-    }
 
     /// Training scores of HBOS, a 50-tree isolation forest and PCA on the sample.
     static func landmarkerScores(_ x: Matrix) throws -> [[Double]] {
