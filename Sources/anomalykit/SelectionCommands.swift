@@ -12,10 +12,14 @@ func loadSelector(_ path: String?) throws -> DetectorSelector {
 /// dataset of the same name.
 func selectorRanking(_ s: DetectorSelector, _ ds: Dataset, path: String) throws
     -> (ranking: [(detector: String, predicted: Double)], features: [Double], leftOut: [String]) {
-    let features: [Double]
-    do { features = try MetaFeatures.compute(ds.x) } catch let e as AnomalyError { throw e.inFile(path) }
+    let features = try metaFeatures(ds.x, file: path)
     let own = Set(s.datasets.indices.filter { s.datasets[$0] == datasetStem(path) })
     return (s.ranking(features, excluding: own), features, own.map { s.datasets[$0] })
+}
+
+/// `MetaFeatures.compute`, its errors naming the file.
+func metaFeatures(_ x: Matrix, file: String) throws -> [Double] {
+    do { return try MetaFeatures.compute(x) } catch let e as AnomalyError { throw e.inFile(file) }
 }
 
 /// The file stem, which is how benchmark results name a dataset.
@@ -46,7 +50,7 @@ struct SelectTrainCommand: ParsableCommand {
                 let stem = datasetStem(file)
                 guard let row = results.auc[stem] else { continue }
                 let ds = try DataLoader.load(path: file)
-                do { features.append(try MetaFeatures.compute(ds.x)) } catch let e as AnomalyError { throw e.inFile(file) }
+                features.append(try metaFeatures(ds.x, file: file))
                 names.append(stem)
                 performance.append(results.detectors.map { row[$0] })
             }
