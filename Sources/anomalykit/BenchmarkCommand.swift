@@ -30,7 +30,7 @@ struct BenchmarkRunner {
         return names.map { (folder as NSString).appendingPathComponent($0) }
     }
 
-    func run(files: [String], input: InputOptions?, onRun: (BenchmarkRun) -> Void = { _ in }) throws -> [BenchmarkRun] {
+    func run(files: [String], input: InputOptions?, onRun: (BenchmarkRun) throws -> Void = { _ in }) throws -> [BenchmarkRun] {
         var runs: [BenchmarkRun] = []
         let total = files.count * detectors.count
         var done = 0
@@ -56,7 +56,7 @@ struct BenchmarkRunner {
                     if !quiet { note("[\(done)/\(total)] \(det) on \(name): failed: \(error)") }
                 }
                 runs.append(run)
-                onRun(run)
+                try onRun(run)
             }
         }
         return runs
@@ -75,6 +75,8 @@ struct BenchmarkCommand: ParsableCommand {
     var params: [String] = []
     @Option(name: .long, help: "Seed of the stratified 70/30 splits.") var seed: UInt64 = 42
     @Option(name: .long, help: "Write a Markdown report here.") var report: String?
+    @Option(name: .long, help: ArgumentHelp("Also write each dataset's test scores here: DIR/<dataset>.csv with the label and one column per detector.", valueName: "DIR"))
+    var scores: String?
     @OptionGroup var input: InputOptions
     @Flag(help: "Print the runs as one JSON object.") var json = false
     @Flag(help: "No progress lines on stderr.") var quiet = false
@@ -90,7 +92,15 @@ struct BenchmarkCommand: ParsableCommand {
             } ?? DetectorRegistry.unsupervisedNames
             let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn)
             let runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
-            let runs = try runner.run(files: files, input: input)
+            if let scores { try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true) }
+            var pending: [BenchmarkRun] = []
+            let runs = try runner.run(files: files, input: input) { run in
+                guard let scores else { return }
+                pending.append(run)
+                guard pending.count == names.count else { return }
+                defer { pending = [] }
+                try writeTestScores(pending, to: (scores as NSString).appendingPathComponent(run.dataset + ".csv"))
+            }
             if let report { try writeAtomically(Data(markdownReport(runs, detectors: names).utf8), to: report) }
             if json {
                 print(try jsonString(["seed": seed, "runs": runs.map { r -> [String: Any] in
@@ -105,6 +115,16 @@ struct BenchmarkCommand: ParsableCommand {
                 print(summaryTable(runs, detectors: names))
             }
         }
+    }
+
+    /// One dataset's test scores as CSV: `label` then one column per detector (empty where it failed).
+    func writeTestScores(_ runs: [BenchmarkRun], to path: String) throws {
+        guard let labels = runs.lazy.compactMap(\.result).first?.testLabels else { return }
+        var text = "label," + runs.map(\.detector).joined(separator: ",") + "\n"
+        for i in labels.indices {
+            text += "\(labels[i])," + runs.map { $0.result.map { "\($0.testScores[i])" } ?? "" }.joined(separator: ",") + "\n"
+        }
+        try writeAtomically(Data(text.utf8), to: path)
     }
 
     func textTable(_ runs: [BenchmarkRun]) -> String {
