@@ -32,7 +32,8 @@ struct SelectTrainCommand: ParsableCommand {
         abstract: "Train a detector selector from `benchmark --json` results and the benchmarked datasets.",
         discussion: "Prints the leave-one-dataset-out evaluation: the selected detector's mean ROC-AUC against the best single detector, the per-dataset oracle and the average detector.")
 
-    @Option(name: .long, help: "Results of `anomalykit benchmark --json`.") var benchmark: String
+    @Option(name: .long, help: "Results of `anomalykit benchmark --json`; several files (e.g. one per split seed), comma-separated, are averaged.")
+    var benchmark: String
     @Option(name: .long, help: "The folder of the benchmarked datasets (.npz).") var datasets: String
     @Option(name: .long, help: "Where to write the selector (.safetensors).") var model: String
     @Option(name: .long, help: "Nearest training datasets per prediction.") var neighbors: Int = 10
@@ -43,7 +44,9 @@ struct SelectTrainCommand: ParsableCommand {
         try reportingErrors {
             guard neighbors >= 1 else { throw AnomalyError.parameter("--neighbors", "must be ≥ 1, got \(neighbors)") }
             guard (0...1).contains(shrinkage) else { throw AnomalyError.parameter("--shrinkage", "must be in [0, 1], got \(shrinkage)") }
-            let results = try BenchmarkResults(path: benchmark)
+            let paths = benchmark.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !paths.isEmpty else { throw AnomalyError.parameter("--benchmark", "names no file") }
+            let results = try BenchmarkResults(paths: paths)
             let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: nil)
             var names: [String] = [], features: [[Double]] = [], performance: [[Double?]] = []
             for file in files {
@@ -75,10 +78,26 @@ struct SelectTrainCommand: ParsableCommand {
     }
 }
 
-/// ROC-AUC by dataset and detector from `benchmark --json`.
+/// ROC-AUC by dataset and detector from `benchmark --json`: the mean over the files that hold
+/// the pair (one file per split seed makes the selector's training signal less noisy).
 struct BenchmarkResults {
     var detectors: [String] = []
     var auc: [String: [String: Double]] = [:]
+
+    init(paths: [String]) throws {
+        var sums: [String: [String: (total: Double, count: Int)]] = [:]
+        for path in paths {
+            let one = try BenchmarkResults(path: path)
+            for d in one.detectors where !detectors.contains(d) { detectors.append(d) }
+            for (dataset, row) in one.auc {
+                for (detector, v) in row {
+                    let old = sums[dataset, default: [:]][detector] ?? (0, 0)
+                    sums[dataset, default: [:]][detector] = (old.total + v, old.count + 1)
+                }
+            }
+        }
+        auc = sums.mapValues { $0.mapValues { $0.total / Double($0.count) } }
+    }
 
     init(path: String) throws {
         let data: Data
