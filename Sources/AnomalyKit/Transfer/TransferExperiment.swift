@@ -117,7 +117,7 @@ public struct TransferExperiment: Sendable {
         attempt("interpolated") {
             guard let tuned else { throw AnomalyError(.numeric, "needs the fine-tuned model, which failed") }
             let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
-                let a = try alpha ?? chooseAlpha(detector, pretrained: pretrained, shots: shotData, tuning: tuning)
+                let a = try alpha ?? chooseAlpha(detector, pretrained: pretrained, shots: shotData, sources: pooled.x, tuning: tuning)
                 chosenAlpha = a
                 return TransferLearning.interpolate(source: pretrained, tuned: tuned, alpha: a, rows: shotData.x)
             }
@@ -137,10 +137,13 @@ public struct TransferExperiment: Sendable {
     }
 
     /// α on held-out shots: fine-tune on ~80% of the shots, then pick α ∈ {0, 0.1, …, 1} by
-    /// ROC-AUC on the held-out rows when they contain both classes, else by the detector's
-    /// mean score on the held-out normals (lower = the target's normal rows fit better).
-    func chooseAlpha<D: NeuralDetector>(_ detector: D, pretrained: D.Fitted, shots: DomainData,
-                                        tuning: FineTuning) throws -> Double {
+    /// ROC-AUC on the held-out rows. When they hold only normal rows (A = 0, or no anomaly
+    /// among the held-out), up to `referenceRows` seeded source rows stand in for anomalies: α
+    /// is chosen by how well the model tells the target's held-out normals from other domains'
+    /// rows (scoring held-out normals against the model's own training scores instead rewards
+    /// a model that fits nothing well, and picked α ≈ 0.8 for the MVTec autoencoder).
+    func chooseAlpha<D: NeuralDetector>(_ detector: D, pretrained: D.Fitted, shots: DomainData, sources: Matrix,
+                                        tuning: FineTuning, referenceRows: Int = 200) throws -> Double {
         let n = shots.x.rows
         guard n >= 2 else { return 0.5 }
         var rng = SeededGenerator(seed: seed &+ 99)
@@ -149,24 +152,26 @@ public struct TransferExperiment: Sendable {
         let validation = Array(order[0..<held]), fitting = Array(order[held...])
         let fitData = DomainData(x: shots.x.rows(at: fitting), labels: shots.labels.map { l in fitting.map { l[$0] } })
         let tuned = try TransferLearning.fineTune(detector, pretrained, on: fitData, tuning: tuning)
-        let vx = shots.x.rows(at: validation)
-        let vy = shots.labels.map { l in validation.map { l[$0] } } ?? [Int](repeating: 0, count: validation.count)
-        let bothClasses = Set(vy).count == 2
+        var vx = shots.x.rows(at: validation)
+        var vy = shots.labels.map { l in validation.map { l[$0] } } ?? [Int](repeating: 0, count: validation.count)
+        if Set(vy).count < 2 {
+            // Held-out rows of one class: other domains' rows are the anomalies; held-out anomalies
+            // join them, and with no held-out normal the fitting part's normals are the normals.
+            let reference = sources.rows(at: rng.sample(min(referenceRows, sources.rows), from: sources.rows).sorted())
+            let anomalies = vy.indices.filter { vy[$0] == 1 }
+            var normals = vx.rows(at: vy.indices.filter { vy[$0] == 0 })
+            if normals.rows == 0 {
+                let fitLabels = fitData.labels ?? [Int](repeating: 0, count: fitData.x.rows)
+                normals = fitData.x.rows(at: fitLabels.indices.filter { fitLabels[$0] == 0 })
+            }
+            vx = Matrix.vstack([normals, vx.rows(at: anomalies), reference])
+            vy = [Int](repeating: 0, count: normals.rows) + [Int](repeating: 1, count: anomalies.count + reference.rows)
+        }
         var best = (alpha: 0.0, value: -Double.infinity)
         for step in 0...10 {
             let a = Double(step) / 10
             let m = TransferLearning.interpolate(source: pretrained, tuned: tuned, alpha: a, rows: fitData.x)
-            let s = try m.scores(vx)
-            let value: Double
-            if bothClasses {
-                value = Metrics.rocAUC(labels: vy, scores: s)
-            } else {
-                // Relative to the model's own training-score scale, so α values are comparable.
-                let train = m.trainingScores
-                let mean = train.reduce(0, +) / Double(max(1, train.count))
-                let sd = (train.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(max(1, train.count))).squareRoot()
-                value = -(s.reduce(0, +) / Double(s.count) - mean) / max(sd, 1e-12)
-            }
+            let value = Metrics.rocAUC(labels: vy, scores: try m.scores(vx))
             if value > best.value { best = (a, value) }
         }
         return best.alpha
