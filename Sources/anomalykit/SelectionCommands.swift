@@ -11,7 +11,7 @@ func loadSelector(_ path: String?) throws -> DetectorSelector {
 /// The selector's ranking for the dataset at `path` (its meta-features), leaving out a training
 /// dataset of the same name.
 func selectorRanking(_ s: DetectorSelector, _ ds: Dataset, path: String) throws
-    -> (ranking: [(detector: String, predicted: Double)], features: [Double], leftOut: [String]) {
+    -> (ranking: [(detector: String, predicted: Double, position: Double)], features: [Double], leftOut: [String]) {
     let features = try metaFeatures(ds.x, file: path)
     let own = Set(s.datasets.indices.filter { s.datasets[$0] == datasetStem(path) })
     return (s.ranking(features, excluding: own), features, own.map { s.datasets[$0] })
@@ -135,12 +135,14 @@ struct SelectCommand: ParsableCommand {
             let ds = try loadDataset(data, input, allowMissing: false)
             let (ranking, features, leftOut) = try selectorRanking(s, ds, path: data)
             if json {
-                print(try jsonString(["data": data, "ranking": ranking.map { ["detector": $0.detector, "predicted_roc_auc": $0.predicted] },
+                print(try jsonString(["data": data, "ranking": ranking.map { ["detector": $0.detector, "predicted_roc_auc": $0.predicted, "predicted_position": $0.position] },
                                       "meta_features": Dictionary(uniqueKeysWithValues: zip(MetaFeatures.names, features)),
                                       "left_out": leftOut]))
             } else {
                 if !leftOut.isEmpty { print("(\(datasetStem(data)) is in the selector's training set; left out of its own prediction)") }
-                print(renderTable(["rank", "detector", "predicted ROC-AUC"], ranking.enumerated().map { ["\($0.offset + 1)", $0.element.detector, fmt($0.element.predicted)] }))
+                print(renderTable(["rank", "detector", "predicted position (1 = best)", "predicted ROC-AUC"], ranking.enumerated().map {
+                    ["\($0.offset + 1)", $0.element.detector, fmt($0.element.position), fmt($0.element.predicted)]
+                }))
             }
         }
     }
