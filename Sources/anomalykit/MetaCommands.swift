@@ -112,17 +112,17 @@ extension MetaTrainCommand {
     /// it with `anomalykit score --model FILE --support NORMALS --data X`.
     func saveMetric(_ sampler: inout EpisodeSampler, tasks: [MetaTask], contamination: Double) throws {
         let (result, seconds) = try Stopwatch.measure { try MetricMetaLearning().train(sampler: &sampler) }
-        let fitted = try FittedSpan.unfitted(settings: SpanDistance(ridge: result.model.ridge, power: result.model.power), directions: result.model.directions,
+        let fitted = try FittedSpan.unfitted(settings: SpanDistance(ridge: result.model.ridge), directions: result.model.directions,
                                          typicalScores: result.normalQueryScores)
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
         let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
         try m.save(to: model)
         let summary: [String: Any] = ["detector": "span", "method": "metric", "tasks": tasks.map(\.name),
-                                      "directions": result.directionCount, "scale": result.scale, "ridge": result.model.ridge, "power": result.model.power,
+                                      "directions": result.directionCount, "scale": result.scale, "ridge": result.model.ridge,
                                       "episode_roc_auc": result.episodeAUC, "span_only_episode_roc_auc": result.spanOnlyEpisodeAUC,
                                       "fit_seconds": seconds, "model": model]
         if json { print(try jsonString(summary)) } else {
-            print("meta-trained a metric on \(tasks.count) tasks in \(fmt(seconds, 2)) s: power \(result.model.power), \(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode ROC-AUC \(fmt(result.episodeAUC)) (span of the shots alone \(fmt(result.spanOnlyEpisodeAUC))) → \(model)")
+            print("meta-trained a metric on \(tasks.count) tasks in \(fmt(seconds, 2)) s: \(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode ROC-AUC \(fmt(result.episodeAUC)) (span of the shots alone \(fmt(result.spanOnlyEpisodeAUC))) → \(model)")
             print("score with: anomalykit score --model \(model) --support NORMAL_ROWS --data X --out scores.csv")
         }
     }

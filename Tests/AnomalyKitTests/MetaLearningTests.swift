@@ -121,20 +121,6 @@ import TestSupport
         #expect(fitted.trainingScores.count == 3 && fitted.trainingScores.allSatisfy { $0 > 0.5 })
     }
 
-    /// `power` is a transform of the values, sign kept: the span with power p on raw rows is the
-    /// plain span on the powered rows.
-    @Test func powerTransformsTheValuesFirst() throws {
-        var v = Matrix(rows: 1, cols: 3)
-        v[0, 0] = 4; v[0, 1] = -9; v[0, 2] = 0
-        #expect(MetricModel.powered(v, 0.5).values == [2, -3, 0])
-        let support = TestSupport.gaussianWithOutliers(n: 6, d: 5, outliers: 0, seed: 3).x
-        let x = TestSupport.gaussianWithOutliers(n: 30, d: 5, outliers: 4, seed: 8).x
-        let powered = try SpanDistance(power: 0.75).fit(support).scores(x)
-        let plain = try SpanDistance().fit(MetricModel.powered(support, 0.75)).scores(MetricModel.powered(x, 0.75))
-        #expect(zip(powered, plain).allSatisfy { abs($0 - $1) <= 1e-9 * max(1, abs($1)) })
-        #expect(throws: AnomalyError.self) { try DetectorRegistry.make("span", assignments: ["power": "0"]) }
-    }
-
     @Test func tooManyRowsAndMissingSupportAreExplained() throws {
         let many = TestSupport.gaussianWithOutliers(n: 300, d: 4, outliers: 0, seed: 2).x
         let e = #expect(throws: AnomalyError.self) { try SpanDistance().fit(many) }
@@ -147,7 +133,7 @@ import TestSupport
     @Test func aMetricModelFileRoundTripsAndRefitsOnASupport() throws {
         var directions = Matrix(rows: 1, cols: 4)
         directions[0, 2] = 3
-        let unfitted = try FittedSpan.unfitted(settings: SpanDistance(power: 0.5), directions: directions, typicalScores: [1, 2, 3])
+        let unfitted = try FittedSpan.unfitted(settings: SpanDistance(), directions: directions, typicalScores: [1, 2, 3])
         let model = AnomalyModel(detector: unfitted, threshold: try ContaminationThreshold(contamination: 0.1, trainingScores: [1, 2, 3]),
                                  trainingRows: 10)
         let path = TestSupport.temporaryDirectory() + "/metric.safetensors"
@@ -155,7 +141,7 @@ import TestSupport
         let loaded = try AnomalyModel.load(from: path)
         let support = TestSupport.gaussianWithOutliers(n: 8, d: 4, outliers: 0, seed: 6).x
         let refitted = try loaded.refitted(onSupport: support)
-        let direct = try SpanDistance(power: 0.5).fit(support, directions: directions)
+        let direct = try SpanDistance().fit(support, directions: directions)
         let x = TestSupport.gaussianWithOutliers(n: 20, d: 4, outliers: 3, seed: 7).x
         #expect(try refitted.scores(x) == direct.scores(x))
         let knn = try AnomalyModel.fit(KNN(neighbors: 2), on: Dataset(x: support), contamination: 0.1)

@@ -64,7 +64,7 @@ public struct MetaExperiment: Sendable {
                 let normals = target.x.rows(at: few.normalShots)
                 let (result, t) = try Stopwatch.measure { try metric.train(sampler: &sampler) }
                 let scores = try result.model.scores(few.testX, support: normals)
-                let note = "power \(result.model.power), \(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode AUC \(String(format: "%.3f", result.episodeAUC)) (span only \(String(format: "%.3f", result.spanOnlyEpisodeAUC)))"
+                let note = "\(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode AUC \(String(format: "%.3f", result.episodeAUC)) (span only \(String(format: "%.3f", result.spanOnlyEpisodeAUC)))"
                 return ModeResult(labels: few.testY, scores: scores, fitSeconds: t, note: note)
             }
             let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in

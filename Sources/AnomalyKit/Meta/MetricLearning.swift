@@ -4,41 +4,22 @@ import Foundation
 /// The `metric` method's learned distance: a new task's rows are scored by their distance to
 /// the affine span of its K normal support rows together with the family's directions of
 /// normal variation — what the support rows and the ways normal rows vary in every task
-/// together cannot explain. Rows are first raised to `power` (sign kept), a variance-
-/// stabilising transform that suits non-negative embeddings (ReLU-pooled CNN features: a
-/// power below 1 evens out a few dominant channels). No gradient steps at test time.
+/// together cannot explain. No gradient steps at test time.
 public struct MetricModel: Sendable, Equatable {
-    /// `m × d`: the family's within-task normal directions (in the powered space), each scaled
-    /// by its standard deviation and `scale` (m may be 0).
+    /// `m × d`: the family's within-task normal directions, each scaled by its standard
+    /// deviation and `scale` (m may be 0).
     public var directions: Matrix
     public var ridge: Double
-    /// Each value becomes sign(v)·|v|^power before the span (1 = unchanged).
-    public var power: Double
 
-    public init(directions: Matrix, ridge: Double, power: Double = 1) {
+    public init(directions: Matrix, ridge: Double) {
         self.directions = directions
         self.ridge = ridge
-        self.power = power
     }
 
-    /// `x` with every value raised to `power`, sign kept. - Complexity: O(rows·cols)
-    public static func powered(_ x: Matrix, _ power: Double) -> Matrix {
-        guard power != 1 else { return x }
-        var out = x
-        let p = Float(power)
-        for i in out.values.indices {
-            let v = out.values[i]
-            out.values[i] = v < 0 ? -Foundation.pow(-v, p) : Foundation.pow(v, p)
-        }
-        return out
-    }
-
-    /// The scorer for a task given its normal support rows (≥ 1 row), in the powered space:
-    /// score rows with `scorer.distances(MetricModel.powered(x, power))`.
+    /// The scorer for a task given its normal support rows (≥ 1 row).
     /// - Complexity: O((K + m)²·d + (K + m)³).
-    public func scorer(support raw: Matrix) throws -> RidgeSpan {
-        precondition(raw.cols == directions.cols || directions.rows == 0, "support and directions differ in features")
-        let normals = Self.powered(raw, power)
+    public func scorer(support normals: Matrix) throws -> RidgeSpan {
+        precondition(normals.cols == directions.cols || directions.rows == 0, "support and directions differ in features")
         let d = normals.cols, k = normals.rows, m = directions.rows
         let mean = DomainFrame(normals, rows: Array(0..<k), norm: .center).mean
         var basis = [Double](repeating: 0, count: (k + m) * d)
@@ -57,18 +38,17 @@ public struct MetricModel: Sendable, Equatable {
 
     /// Scores of `x` for a task with these normal support rows: higher = more anomalous.
     public func scores(_ x: Matrix, support normals: Matrix) throws -> [Double] {
-        try scorer(support: normals).distances(Self.powered(x, power))
+        try scorer(support: normals).distances(x)
     }
 }
 
 /// Learns a `MetricModel` from a task family, episodically: the within-task normal directions
 /// come from the tasks' normal rows, each task centred on its own mean (the pooled within-task
-/// covariance's leading eigenvectors); the power, how many directions to use, their scale and
-/// the ridge are chosen by the mean query ROC-AUC over seeded episodes (K normal support rows,
-/// labelled queries) — the setting a new task will be scored in. An episode of task t is scored
-/// with directions learned without t, so the choice is judged on tasks the directions never saw.
+/// covariance's leading eigenvectors); how many of them to use, their scale and the ridge are
+/// chosen by the mean query ROC-AUC over seeded episodes (K normal support rows, labelled
+/// queries) — the setting a new task will be scored in. An episode of task t is scored with
+/// directions learned without t, so the choice is judged on tasks the directions never saw.
 public struct MetricMetaLearning: Sendable {
-    public var powers = [1.0, 0.75, 0.5]
     public var directionCounts = [0, 8, 16, 32, 64, 128]
     public var scales = [0.3, 1.0, 3.0, 10.0]
     public var ridges = [0.001, 0.01, 0.1]
@@ -88,17 +68,22 @@ public struct MetricMetaLearning: Sendable {
         public var normalQueryScores: [Double] = []
     }
 
-    /// - Complexity: O(p·(Σ n_t·d² + d³)) for the directions of p powers, then episodes ×
-    ///   candidates small solves.
+    /// - Complexity: O(Σ n_t·d² + d³) for the directions, then episodes × candidates small solves.
     public func train(sampler: inout EpisodeSampler) throws -> Result {
         guard episodes >= 1 else { throw AnomalyError.parameter("episodes", "must be ≥ 1, got \(episodes)") }
-        guard !powers.isEmpty, powers.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw AnomalyError.parameter("powers", "must be positive, got \(powers)")
-        }
         let d = sampler.features
         let counts = directionCounts.filter { $0 <= d }
         let maxCount = counts.max() ?? 0
+        let covariances = sampler.tasks.map(withinTaskCovariance)
+        // The leading directions of all tasks, and of all but each task for judging that task's
+        // episodes (tasks > 1), each row scaled by its standard deviation.
+        let all = try leadingDirections(summed(covariances, excluding: nil), d, maxCount)
         let drawn = (0..<episodes).map { _ in sampler.next() }
+        let supports = drawn.map { $0.support.rows(labelled: 0).x }
+        var heldOut: [Int: LeadingDirections] = [:]
+        if covariances.count > 1 {
+            for t in Set(drawn.map(\.task)).sorted() { heldOut[t] = try leadingDirections(summed(covariances, excluding: t), d, maxCount) }
+        }
         func directions(_ m: Int, _ scale: Double, _ leading: LeadingDirections) -> Matrix {
             var out = Matrix(rows: m, cols: d)
             for i in 0..<m {
@@ -107,43 +92,31 @@ public struct MetricMetaLearning: Sendable {
             }
             return out
         }
-        var best: (power: Double, m: Int, scale: Double, ridge: Double, auc: Double, all: LeadingDirections)?
+        func episodeAUC(_ m: Int, _ scale: Double, ridge: Double) throws -> Double {
+            var total = 0.0
+            for (e, normals) in zip(drawn, supports) {
+                let model = MetricModel(directions: directions(m, scale, heldOut[e.task] ?? all), ridge: ridge)
+                total += Metrics.rocAUC(labels: e.query.labels!, scores: try model.scores(e.query.x, support: normals))
+            }
+            return total / Double(drawn.count)
+        }
+        var best: (m: Int, scale: Double, ridge: Double, auc: Double)?
         var spanOnly = -Double.infinity
-        for power in powers {
-            let covariances = sampler.tasks.map { withinTaskCovariance($0, power: power) }
-            // The leading directions of all tasks, and of all but each task for judging that
-            // task's episodes (tasks > 1), each row scaled by its standard deviation.
-            let all = try leadingDirections(summed(covariances, excluding: nil), d, maxCount)
-            var heldOut: [Int: LeadingDirections] = [:]
-            if covariances.count > 1 {
-                for t in Set(drawn.map(\.task)).sorted() { heldOut[t] = try leadingDirections(summed(covariances, excluding: t), d, maxCount) }
-            }
-            let supports = drawn.map { MetricModel.powered($0.support.rows(labelled: 0).x, power) }
-            let queries = drawn.map { MetricModel.powered($0.query.x, power) }
-            func episodeAUC(_ m: Int, _ scale: Double, ridge: Double) throws -> Double {
-                var total = 0.0
-                for (e, (normals, query)) in zip(drawn, zip(supports, queries)) {
-                    let model = MetricModel(directions: directions(m, scale, heldOut[e.task] ?? all), ridge: ridge)
-                    total += Metrics.rocAUC(labels: e.query.labels!, scores: try model.scores(query, support: normals))
-                }
-                return total / Double(drawn.count)
-            }
-            for m in counts {
-                for scale in (m == 0 ? [1.0] : scales) {
-                    for ridge in ridges {
-                        let auc = try episodeAUC(m, scale, ridge: ridge)
-                        if m == 0 && power == 1 { spanOnly = max(spanOnly, auc) }
-                        // Strictly better only: ties keep the simpler (earlier) setting.
-                        if best == nil || auc > best!.auc + 1e-12 { best = (power, m, scale, ridge, auc, all) }
-                    }
+        for m in counts {
+            for scale in (m == 0 ? [1.0] : scales) {
+                for ridge in ridges {
+                    let auc = try episodeAUC(m, scale, ridge: ridge)
+                    if m == 0 { spanOnly = max(spanOnly, auc) }
+                    // Strictly better only: ties keep the simpler (earlier) setting.
+                    if best == nil || auc > best!.auc + 1e-12 { best = (m, scale, ridge, auc) }
                 }
             }
         }
         guard let best else { throw AnomalyError.parameter("directions", "no candidate settings") }
-        var result = Result(model: MetricModel(directions: directions(best.m, best.scale, best.all), ridge: best.ridge, power: best.power),
+        var result = Result(model: MetricModel(directions: directions(best.m, best.scale, all), ridge: best.ridge),
                             directionCount: best.m, scale: best.scale, episodeAUC: best.auc, spanOnlyEpisodeAUC: spanOnly)
-        for e in drawn {
-            result.normalQueryScores += try result.model.scores(e.query.rows(labelled: 0).x, support: e.support.rows(labelled: 0).x)
+        for (e, normals) in zip(drawn, supports) {
+            result.normalQueryScores += try result.model.scores(e.query.rows(labelled: 0).x, support: normals)
         }
         return result
     }
@@ -167,11 +140,11 @@ public struct MetricMetaLearning: Sendable {
         return out
     }
 
-    /// A task's covariance of normal rows (raised to `power`) around their own mean (`d × d`,
-    /// row-major). - Complexity: O(n·d²) in BLAS.
-    func withinTaskCovariance(_ t: MetaTask, power: Double = 1) -> [Double] {
+    /// A task's covariance of normal rows around their own mean (`d × d`, row-major).
+    /// - Complexity: O(n·d²) in BLAS.
+    func withinTaskCovariance(_ t: MetaTask) -> [Double] {
         let rows = t.normals.isEmpty ? Array(0..<t.data.x.rows) : t.normals
-        return Statistics.covariance(MetricModel.powered(t.data.x.rows(at: rows), power), ddof: 0).covariance
+        return Statistics.covariance(t.data.x.rows(at: rows), ddof: 0).covariance
     }
 
     /// The mean of the tasks' covariances, leaving one task out when given.

@@ -10,9 +10,6 @@ import AnomalyMath
 public struct SpanDistance: Detector {
     public var ridge: Double
     public var maxRows: Int
-    /// Values raised to this power (sign kept) before the span; `meta-train --method metric`
-    /// chooses it on episodes (see `MetricModel`).
-    public var power: Double
 
     public static let descriptor = DetectorDescriptor(
         name: "span",
@@ -22,29 +19,22 @@ public struct SpanDistance: Detector {
             .double("ridge", default: 0.01, min: 0, max: 1_000_000, openMin: true,
                     help: "ridge of the least-squares fit, relative to the mean squared basis norm"),
             .int("max_rows", default: 200, min: 2, max: 100_000, help: "most training rows accepted (a few-shot detector)"),
-            .double("power", default: 1, min: 0, max: 4, openMin: true,
-                    help: "each value becomes sign(v)·|v|^power first (1 = unchanged; < 1 evens out dominant features)"),
         ]
     )
 
-    public init(ridge: Double = 0.01, maxRows: Int = 200, power: Double = 1) {
+    public init(ridge: Double = 0.01, maxRows: Int = 200) {
         self.ridge = ridge
         self.maxRows = maxRows
-        self.power = power
     }
 
     public init(parameters: ParameterValues) throws {
         ridge = try parameters.double("ridge")
         maxRows = try parameters.int("max_rows")
-        power = try parameters.double("power")
     }
 
     public var parameters: ParameterValues {
-        ParameterValues(["ridge": .double(ridge), "max_rows": .int(maxRows), "power": .double(power)])
+        ParameterValues(["ridge": .double(ridge), "max_rows": .int(maxRows)])
     }
-
-    /// The learned distance these settings describe.
-    func metric(_ directions: Matrix) -> MetricModel { MetricModel(directions: directions, ridge: ridge, power: power) }
 
     /// Fits on `data`'s rows (its normal support rows). - Complexity: O(K·(K + m)²·d) for the
     /// leave-one-out training scores.
@@ -61,7 +51,7 @@ public struct SpanDistance: Detector {
         guard directions.rows == 0 || directions.cols == data.cols else {
             throw AnomalyError.shape("the learned directions have \(directions.cols) features, the data has \(data.cols)")
         }
-        let model = metric(directions)
+        let model = MetricModel(directions: directions, ridge: ridge)
         // Each training row against the span of the others.
         var loo = [Double](repeating: 0, count: data.rows)
         for i in 0..<data.rows {
@@ -87,7 +77,7 @@ public struct FittedSpan: FittedDetector {
         self.support = support
         self.directions = directions
         self.trainingScores = trainingScores
-        scorer = support.rows > 0 ? try settings.metric(directions).scorer(support: support) : nil
+        scorer = support.rows > 0 ? try MetricModel(directions: directions, ridge: settings.ridge).scorer(support: support) : nil
     }
 
     /// A meta-learned model with directions but no support yet (`meta-train --method metric`):
@@ -110,7 +100,7 @@ public struct FittedSpan: FittedDetector {
         guard let scorer else {
             throw AnomalyError.parameter("support", "this metric model has no support rows yet: score it with --support FILE (a few normal rows of the task)")
         }
-        return scorer.distances(MetricModel.powered(data, settings.power))
+        return scorer.distances(data)
     }
 
     public func save(to state: inout DetectorState) {
