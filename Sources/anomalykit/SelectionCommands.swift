@@ -158,7 +158,7 @@ struct AutoCommand: ParsableCommand {
 
     @Option(name: .long, help: "Labelled data to split 70/30 (stratified).") var data: String
     @Option(name: .long, help: "A selector from select-train (default: the one shipped).") var selector: String?
-    @Option(name: .long, help: "Rank-average the top n detectors' scores.") var ensemble: Int = 1
+    @Option(name: .long, help: "Rank-average the top n detectors' scores (1 = the top choice alone; 5 beat every single detector on ADBench Classical).") var ensemble: Int = 1
     @Option(name: .long, help: "Seed of the split.") var seed: UInt64 = 42
     @Option(name: .long, help: "Expected share of anomalies (sets the threshold).") var contamination: Double = 0.1
     @Option(name: .long, help: "Also save the fitted model here (the selected detector, or the ensemble).") var model: String?
