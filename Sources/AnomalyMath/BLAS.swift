@@ -3,7 +3,6 @@ import Accelerate
 #else
 import CBLAS
 #endif
-import Foundation
 
 /// Thin, typed wrappers over the BLAS and LAPACK routines AnomalyKit uses.
 ///
@@ -49,43 +48,11 @@ public enum BLAS {
         #endif
     }
 
-    /// The number of threads OpenBLAS uses now (`coreCount` with Accelerate).
-    public static var threads: Int {
-        #if canImport(Accelerate)
-        return coreCount
-        #else
-        return Int(openblas_get_num_threads())
-        #endif
-    }
-
     /// Runs `body` with BLAS single-threaded, for kernels that parallelise over rows themselves.
-    /// OpenBLAS has one process-wide thread count, so sections are counted: BLAS goes back to
-    /// all cores only when the last open section ends — a nested section, or one on another
-    /// thread, does not switch it back under a section still running.
     public static func withSingleThread<T>(_ body: () throws -> T) rethrows -> T {
-        SingleThreadSections.enter()
-        defer { SingleThreadSections.leave() }
+        setThreads(1)
+        defer { setThreads(coreCount) }
         return try body()
-    }
-}
-
-/// The count of open `BLAS.withSingleThread` sections, under a lock.
-private enum SingleThreadSections {
-    static let lock = NSLock()
-    nonisolated(unsafe) static var open = 0
-
-    static func enter() {
-        lock.lock()
-        defer { lock.unlock() }
-        if open == 0 { BLAS.setThreads(1) }
-        open += 1
-    }
-
-    static func leave() {
-        lock.lock()
-        defer { lock.unlock() }
-        open -= 1
-        if open == 0 { BLAS.setThreads(coreCount) }
     }
 }
 

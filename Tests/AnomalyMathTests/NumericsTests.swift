@@ -96,14 +96,3 @@ import Testing
         }
     }
 }
-
-@Suite struct BLASThreadTests {
-    /// A nested section ending does not give BLAS its threads back while the outer one runs.
-    @Test func nestedSingleThreadSectionsStaySingleThreaded() {
-        BLAS.withSingleThread {
-            #expect(BLAS.threads == 1)
-            BLAS.withSingleThread { #expect(BLAS.threads == 1) }
-            #expect(BLAS.threads == 1)
-        }
-    }
-}
