@@ -92,7 +92,7 @@ def main():
     mode_names = list(per_seed[seeds[0]])
     means = {m: float(np.mean([per_seed[s][m] for s in seeds])) for m in mode_names}
     lines = [f"### Detector selection, leave one dataset out, {len(names)} ADBench Classical datasets — mean ROC-AUC over seeds {args.seeds}",
-             "", "| dataset | top choice (per seed) | " + " | ".join(mode_names) + " |", "|---" * (len(mode_names) + 2) + "|"]
+             "", "| dataset | top choice | " + " | ".join(mode_names) + " |", "|---" * (len(mode_names) + 2) + "|"]
     for n in names:
         lines.append(f"| {n} | {ranking[n][0]} | " + " | ".join(f"{np.mean(rows[n][m]):.3f}" for m in mode_names) + " |")
     lines.append("| **mean** | | " + " | ".join(f"**{means[m]:.3f}**" for m in mode_names) + " |")
