@@ -179,10 +179,16 @@ func fitAndScore<D: Detector>(_ detector: D, _ train: Matrix, _ test: Matrix) th
 
     @Test func seedsReproduceAndMatter() throws {
         let (x, _) = TestSupport.gaussianWithOutliers(n: 700, d: 3, outliers: 30, seed: 7)
+        // Equal to rounding: the tests run concurrently, and another test's row-parallel kernel
+        // may switch OpenBLAS (one process-wide thread count) to one thread in the middle of a
+        // fit, which moves the last bits; run alone (the CLI), the scores are identical.
+        func same(_ a: [Double], _ b: [Double]) -> Bool {
+            a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0)) }
+        }
         let m1 = try MCD(seed: 1).fit(x), m2 = try MCD(seed: 1).fit(x)
-        #expect(m1.trainingScores == m2.trainingScores)
+        #expect(same(m1.trainingScores, m2.trainingScores))
         let g = try GMM(components: 3, seed: 9)
-        #expect(try g.fit(x).trainingScores == g.fit(x).trainingScores)
+        #expect(same(try g.fit(x).trainingScores, try g.fit(x).trainingScores))
         let g2 = try GMM(components: 3, initialisation: .random, seed: 10)
         #expect(try g2.fit(x).trainingScores != g.fit(x).trainingScores)
     }
