@@ -30,7 +30,7 @@ struct BenchmarkRunner {
         return names.map { (folder as NSString).appendingPathComponent($0) }
     }
 
-    func run(files: [String], input: InputOptions?, onRun: (BenchmarkRun) throws -> Void = { _ in }) throws -> [BenchmarkRun] {
+    func run(files: [String], input: InputOptions?, onRun: (BenchmarkRun) -> Void = { _ in }) throws -> [BenchmarkRun] {
         var runs: [BenchmarkRun] = []
         let total = files.count * detectors.count
         var done = 0
@@ -56,7 +56,7 @@ struct BenchmarkRunner {
                     if !quiet { note("[\(done)/\(total)] \(det) on \(name): failed: \(error)") }
                 }
                 runs.append(run)
-                try onRun(run)
+                onRun(run)
             }
         }
         return runs
@@ -92,14 +92,14 @@ struct BenchmarkCommand: ParsableCommand {
             } ?? DetectorRegistry.unsupervisedNames
             let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn)
             let runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
-            if let scores { try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true) }
-            var pending: [BenchmarkRun] = []
-            let runs = try runner.run(files: files, input: input) { run in
-                guard let scores else { return }
-                pending.append(run)
-                guard pending.count == names.count else { return }
-                defer { pending = [] }
-                try writeTestScores(pending, to: (scores as NSString).appendingPathComponent(run.dataset + ".csv"))
+            let runs = try runner.run(files: files, input: input)
+            if let scores {
+                try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true)
+                // The runner goes dataset by dataset, each with every detector in order.
+                for start in stride(from: 0, to: runs.count, by: names.count) {
+                    let dataset = Array(runs[start..<(start + names.count)])
+                    try writeTestScores(dataset, to: (scores as NSString).appendingPathComponent(dataset[0].dataset + ".csv"))
+                }
             }
             if let report { try writeAtomically(Data(markdownReport(runs, detectors: names).utf8), to: report) }
             if json {

@@ -91,9 +91,7 @@ struct MetaTrainCommand: ParsableCommand {
                 return
             }
             let (fitted, seconds) = try Stopwatch.measure { try learning.train(anyDetector: resolved.detector, sampler: &sampler) }
-            let threshold = try ContaminationThreshold(contamination: resolved.contamination, trainingScores: fitted.trainingScores)
-            let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
-            try m.save(to: model)
+            let m = try save(fitted, contamination: resolved.contamination, tasks: tasks)
             let summary: [String: Any] = ["detector": m.detectorName, "method": learning.method.rawValue, "tasks": tasks.map(\.name),
                                           "iterations": learning.iterations, "inner_lr": learning.innerLearningRate,
                                           "inner_epochs": learning.innerEpochs, "domain_norm": learning.domainNorm?.rawValue ?? "none",
@@ -108,15 +106,22 @@ struct MetaTrainCommand: ParsableCommand {
 }
 
 extension MetaTrainCommand {
+    /// The meta-trained detector as a model file at `model`, its threshold from `contamination`.
+    @discardableResult
+    func save(_ fitted: any FittedDetector, contamination: Double, tasks: [MetaTask]) throws -> AnomalyModel {
+        let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
+        let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
+        try m.save(to: model)
+        return m
+    }
+
     /// `--method metric`: the learned distance as a `span` model without support rows; score
     /// it with `anomalykit score --model FILE --support NORMALS --data X`.
     func saveMetric(_ sampler: inout EpisodeSampler, tasks: [MetaTask], contamination: Double) throws {
         let (result, seconds) = try Stopwatch.measure { try MetricMetaLearning().train(sampler: &sampler) }
         let fitted = try FittedSpan.unfitted(settings: SpanDistance(ridge: result.model.ridge), directions: result.model.directions,
                                          typicalScores: result.normalQueryScores)
-        let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
-        let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
-        try m.save(to: model)
+        try save(fitted, contamination: contamination, tasks: tasks)
         let summary: [String: Any] = ["detector": "span", "method": "metric", "tasks": tasks.map(\.name),
                                       "directions": result.directionCount, "scale": result.scale, "ridge": result.model.ridge,
                                       "episode_roc_auc": result.episodeAUC, "span_only_episode_roc_auc": result.spanOnlyEpisodeAUC,

@@ -44,9 +44,7 @@ struct SelectTrainCommand: ParsableCommand {
         try reportingErrors {
             guard neighbors >= 1 else { throw AnomalyError.parameter("--neighbors", "must be ≥ 1, got \(neighbors)") }
             guard (0...1).contains(shrinkage) else { throw AnomalyError.parameter("--shrinkage", "must be in [0, 1], got \(shrinkage)") }
-            let paths = benchmark.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            guard !paths.isEmpty else { throw AnomalyError.parameter("--benchmark", "names no file") }
-            let results = try BenchmarkResults(paths: paths)
+            let results = try BenchmarkResults(paths: try splitList(benchmark, option: "--benchmark"))
             let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: nil)
             var names: [String] = [], features: [[Double]] = [], performance: [[Double?]] = []
             for file in files {

@@ -12,7 +12,7 @@ import TestSupport
         // Equal to rounding: the tests run concurrently, and a neighbour's parallel loop may switch
         // OpenBLAS (one global thread count) to one thread during our eigendecomposition, which
         // changes the last bits of the PCA landmarker; run alone (the CLI), they are identical.
-        #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-12 * max(1, abs($0)) })
+        #expect(maxRelativeError(a, b) <= 1e-12)
         // log10 of 320 rows and 6 features.
         let logRows: Double = log10(320), logFeatures: Double = log10(6)
         #expect(abs(a[0] - logRows) < 1e-12)
