@@ -3,7 +3,9 @@
 Suites (each prints a table; results JSON and markdown go to --out):
   mvtec      MVTec-AD (ResNet-18 embeddings), leave one category out: source = the other 14.
              K = 10, A = 0: a linear autoencoder with per-domain centring (--adapt center);
-             K = 10, A = 5: devnet and classifier with per-domain centring.
+             K = 10, A = 5: devnet and classifier with every domain read relative to its normal
+             shots (--adapt relative; the experiment's default fine-tuning), plus `relative_scratch`
+             (the same frame, no sources).
   kdd        16_http ↔ 34_smtp (3 shared features), both directions, K = 20, adapt coral and center.
   shift      magic.gamma split in halves; the target half goes through an unseen recalibration
              (per-feature scale and offset, a random rotation, noise); K = 20; plus the same
@@ -116,13 +118,14 @@ def main():
     def experiment(label, pairs, shots, anomalies, detector, adapt, params, extra):
         """pairs: [(name, sources, target)] → markdown table over seeds; records means."""
         rows = []
+        modes = MODES[:-1] + ["relative_scratch", MODES[-1]] if adapt == "relative" else MODES
         for name, sources, target in pairs:
             res = [run(args.anomalykit, sources, target, shots, anomalies, detector, adapt, s, params, extra) for s in seeds]
             raw[f"{label}: {name}"] = res
-            rows.append((name, mean_over_seeds(res)))
+            rows.append((name, mean_over_seeds(res, modes)))
             print(label, name, {k: None if v is None else round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
         config = f"{detector} {' '.join(params)} --adapt {adapt} {' '.join(extra)}".replace("  ", " ")
-        text, means = table(rows, f"{label} — mean ROC-AUC over seeds {args.seeds}; `{config}`")
+        text, means = table(rows, f"{label} — mean ROC-AUC over seeds {args.seeds}; `{config}`", modes)
         report.append(text)
         summary[label] = {"means": means, "rows": {n: r for n, r in rows}, "config": config}
 
@@ -133,8 +136,8 @@ def main():
             pairs = [(os.path.basename(t)[9:-4], [f for f in files if f != t], t) for t in files
                      if keep is None or os.path.basename(t)[9:-4] in keep]
             experiment("MVTec-AD K=10 A=0", pairs, 10, 0, "autoencoder", "center", LINEAR_AE, FINETUNE)
-            experiment("MVTec-AD K=10 A=5 devnet", pairs, 10, 5, "devnet", "center", [], FINETUNE)
-            experiment("MVTec-AD K=10 A=5 classifier", pairs, 10, 5, "classifier", "center", [], FINETUNE)
+            experiment("MVTec-AD K=10 A=5 devnet", pairs, 10, 5, "devnet", "relative", [], [])
+            experiment("MVTec-AD K=10 A=5 classifier", pairs, 10, 5, "classifier", "relative", [], [])
         if "kdd" in suites:
             http = os.path.join(args.datasets, "adbench/Classical/16_http.npz")
             smtp = os.path.join(args.datasets, "adbench/Classical/34_smtp.npz")

@@ -138,7 +138,7 @@ struct TransferCommand: ParsableCommand {
     @Option(name: .long, help: "Neural detector.") var detector: String = "autoencoder"
     @Option(name: .customLong("param"), help: ArgumentHelp("A detector parameter as name=value (repeatable).", valueName: "name=value"))
     var params: [String] = []
-    @Option(name: .long, help: "Domain adaptation for the 'adapted' mode: none (mixed training), coral, mmd, dann, center (per-domain centring), standardize (per-domain centring and scaling).") var adapt: String = "coral"
+    @Option(name: .long, help: "Domain adaptation for the 'adapted' mode: none (mixed training), coral, mmd, dann, center (per-domain centring), standardize (per-domain centring and scaling), relative (every domain read as distances to its own normal rows).") var adapt: String = "coral"
     @Option(name: .long, help: "Interpolation weight α of the source weights (default: chosen on held-out shots).") var alpha: Double?
     @Option(name: .customLong("target-weight"), help: "Weight of target rows in mixed/joint training.") var targetWeight: Double = 1
     @OptionGroup var tune: FineTuneOptions

@@ -241,6 +241,26 @@ func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any Detect
         #expect(adapted.rocAUC == second.modes.first { $0.name == "adapted" }?.result?.rocAUC)
     }
 
+    @Test func relativeAdaptationRunsIsSeededAndReportsTheFrameAlone() throws {
+        let (sources, target) = Self.domains()
+        var e = TransferExperiment(shots: 10)
+        e.adaptation = .relative
+        e.anomalyShots = 3
+        let run = { try e.run(anyDetector: try quick("devnet"), sources: sources, sourceNames: ["a", "b"], target: target, targetName: "t") }
+        let first = try run(), second = try run()
+        #expect(first.modes.map(\.name) == ["scratch", "source_only", "finetuned", "adapted", "interpolated", "relative_scratch", "knn_shots"])
+        let adapted = try #require(first.modes.first { $0.name == "adapted" }?.result)
+        #expect(adapted.rocAUC > 0.7)
+        #expect(adapted.rocAUC == second.modes.first { $0.name == "adapted" }?.result?.rocAUC)
+        #expect(first.modes.first { $0.name == "relative_scratch" }?.result != nil)
+        // Too few shots for the frame: that mode reports why, the others still run.
+        var few = TransferExperiment(shots: 3)
+        few.adaptation = .relative
+        let out = try few.run(anyDetector: try quick("autoencoder"), sources: sources, sourceNames: ["a", "b"], target: target, targetName: "t")
+        #expect(out.modes.first { $0.name == "adapted" }?.reason?.contains("more than 3 normal rows") == true)
+        #expect(out.modes.first { $0.name == "scratch" }?.result != nil)
+    }
+
     @Test func badRequestsAreExplained() throws {
         let (sources, target) = Self.domains()
         let ae = try quick("autoencoder")
@@ -272,5 +292,40 @@ func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any Detect
         let scratch = try #require(out.modes.first { $0.name == "scratch" })
         #expect(scratch.result == nil && scratch.reason?.contains("both classes") == true)
         #expect(out.modes.first { $0.name == "finetuned" }?.result != nil)
+    }
+}
+
+@Suite struct RelativeFrameTests {
+    /// Three shots at 0, 1, 2 on a line: each shot's nearest other is 1 away and its mean
+    /// distance to the others 1.5, 1, 1.5 — so the normalisers are 1 and 1.5.
+    @Test func knownDistancesOnALine() throws {
+        let shots = Matrix(rows: 3, cols: 1, values: [0, 1, 2])
+        let read = try RelativeFrame(shots: shots).apply(Matrix(rows: 1, cols: 1, values: [5]))
+        let nearest = RelativeFrame.measures.firstIndex(of: "nearest")!, mean = RelativeFrame.measures.firstIndex(of: "mean_distance")!
+        #expect(abs(Double(read[0, nearest]) - log(3.0)) < 1e-5)
+        #expect(abs(Double(read[0, mean]) - log(4.0 / 1.5)) < 1e-5)
+    }
+
+    /// The frame reads rows the same whatever the unit of the features.
+    @Test func invariantToTheFeaturesScale() throws {
+        let data = TestSupport.gaussianWithOutliers(n: 40, d: 6, outliers: 5, seed: 3)
+        let shots = data.x.rows(at: 0..<8), rows = data.x.rows(at: 8..<45)  // 32 normal rows, then 5 outliers
+        var scaledShots = shots, scaledRows = rows
+        for i in scaledShots.values.indices { scaledShots.values[i] *= 1000 }
+        for i in scaledRows.values.indices { scaledRows.values[i] *= 1000 }
+        let a = try RelativeFrame(shots: shots).apply(rows), b = try RelativeFrame(shots: scaledShots).apply(scaledRows)
+        #expect(a.rows == 37 && a.cols == RelativeFrame.measures.count)
+        for (u, v) in zip(a.values, b.values) { #expect(abs(u - v) < 1e-3) }
+        // Normal rows read near 0 on average, the outliers far above.
+        let span = RelativeFrame.measures.firstIndex(of: "span")!
+        let normalMean = (0..<32).map { Double(a[$0, span]) }.reduce(0, +) / 32
+        let outlierMean = (32..<37).map { Double(a[$0, span]) }.reduce(0, +) / 5
+        #expect(abs(normalMean) < 0.5 && outlierMean > normalMean + 0.5)
+    }
+
+    @Test func tooFewOrEqualShotsAreExplained() throws {
+        #expect(throws: AnomalyError.self) { try RelativeFrame(shots: Matrix(rows: 2, cols: 3)) }
+        let equal = #expect(throws: AnomalyError.self) { try RelativeFrame(shots: Matrix(rows: 4, cols: 3, values: [Float](repeating: 1, count: 12))) }
+        #expect(equal?.description.contains("all equal") == true)
     }
 }

@@ -26,13 +26,19 @@ public enum Adaptation: String, Sendable, CaseIterable {
     /// deviation over the domain's normal rows — undoes a per-feature recalibration (gain and
     /// offset) of the target; needs more shots than features' worth of noise allows in 512-d.
     case standardize
+    /// Every domain read relative to a few of its own normal rows (`RelativeFrame`: ten
+    /// scale-free distances to them): the detector learns on the sources which departures
+    /// from a domain's normal rows mark its anomalies, and reads the target relative to its
+    /// normal shots. For targets whose anomalies differ from the sources' (other objects'
+    /// defects), where no input-space model carries over.
+    case relative
 
     /// The per-domain normalisation this adaptation uses, if any.
     public var domainNorm: DomainNorm? {
         switch self {
         case .center: .center
         case .standardize: .standardize
-        case .none, .coral, .mmd, .dann: nil
+        case .none, .coral, .mmd, .dann, .relative: nil
         }
     }
 }

@@ -15,6 +15,8 @@ import Foundation
 ///   fine-tunes; `mmd`/`dann` train jointly on sources and shots with the penalty; `none` is plain
 ///   mixed training (sources and shots together, the shots weighted);
 /// - `interpolated`: `α·source + (1−α)·fine-tuned` weights, α given or chosen on held-out shots;
+/// - `relative_scratch` (with `--adapt relative` only): the detector trained on the shots read
+///   in the relative frame, without the sources — what the frame gives without transfer;
 /// - `knn_shots`: kNN with k = 1 fitted on the normal shots — the stronger of the simple
 ///   baselines with so few rows (on MVTec-AD with 10 shots, k = 1 gives ≈ 0.76 mean ROC-AUC
 ///   where PyOD's default k = 5 gives ≈ 0.73), so transfer is measured against the hard one.
@@ -105,6 +107,17 @@ public struct TransferExperiment: Sendable {
                 var r = try evaluate(m, seconds: t)
                 if D.labelUse != .unsupervised && anomalyShots == 0 { r.note = "not fine-tuned: the shots have no anomalies" }
                 return r
+            case .relative:
+                var frame: RelativeFrame?
+                let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
+                    let base = try TransferLearning.pretrain(detector, sources: RelativeFrame.pooled(sources, count: shots, seed: seed))
+                    let (f, read) = try relativeShots(target, few)
+                    frame = f
+                    let oneClass = D.labelUse != .unsupervised && anomalyShots == 0
+                    return oneClass ? base : try TransferLearning.fineTune(detector, base, on: read, tuning: tuning)
+                }
+                return ModeResult(labels: testY, scores: try m.scores(frame!.apply(testX)), fitSeconds: t,
+                                  note: D.labelUse != .unsupervised && anomalyShots == 0 ? "not fine-tuned: the shots have no anomalies" : nil)
             case .none, .mmd, .dann:
                 let (m, t) = try Stopwatch.measure {
                     try TransferLearning.jointTrain(detector, source: pooled, target: shotData, adaptation: adaptation,
@@ -125,9 +138,31 @@ public struct TransferExperiment: Sendable {
             r.note = "alpha \(chosenAlpha.map { String(format: "%.2f", $0) } ?? "?")"
             return r
         }
+        if adaptation == .relative {
+            // What the frame alone gives: the detector trained on the shots read relative to
+            // themselves, no sources — so `adapted` − this is what the sources add.
+            attempt("relative_scratch") {
+                var frame: RelativeFrame?
+                let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
+                    let (f, read) = try relativeShots(target, few)
+                    frame = f
+                    return try detector.fit(read.x, labels: D.labelUse == .unsupervised ? nil : read.labels)
+                }
+                return ModeResult(labels: testY, scores: try m.scores(frame!.apply(testX)), fitSeconds: t)
+            }
+        }
         attempt("knn_shots") { try Self.knnShots(target.x.rows(at: normalShots), testX: testX, testY: testY) }
         return Outcome(modes: recorder.modes, alpha: chosenAlpha, testRows: testX.rows, testAnomalies: testY.filter { $0 == 1 }.count,
                        sourceRows: pooled.x.rows)
+    }
+
+    /// The target's relative frame (from its normal shots) and the shots read in it: the normal
+    /// shots leave-one-out, the anomaly shots against all normal shots.
+    func relativeShots(_ target: DomainData, _ few: FewShotSplit) throws -> (RelativeFrame, DomainData) {
+        let normals = target.x.rows(at: few.normalShots)
+        let frame = try RelativeFrame(shots: normals)
+        let x = Matrix.vstack([try RelativeFrame.shotsLeaveOneOut(normals), frame.apply(target.x.rows(at: few.anomalyShots))])
+        return (frame, DomainData(x: x, labels: few.shots.labels))
     }
 
     /// kNN with k = 1 on the normal shots, scored on the test rows.

@@ -121,7 +121,7 @@ public enum TransferLearning {
                     loss = loss + detector.loss(m, x: x, labels: labels, batch: targetBatch, p) * Float(targetWeight)
                 }
                 switch adaptation {
-                case .none, .coral, .center, .standardize:
+                case .none, .coral, .center, .standardize, .relative:
                     break
                 case .mmd:
                     let zs = representation(m, p.tape.constant(x.rows(at: sourceBatch)), p)

@@ -1,0 +1,168 @@
+import AnomalyMath
+import Foundation
+
+/// A domain-invariant reading of rows: how far each row lies from its domain's few normal rows
+/// (the "shots"), measured ten scale-free ways. Each measure is divided by the value the shots
+/// themselves get leave-one-out (their median), then logged, so a typical normal row reads ≈ 0
+/// in every domain whatever its feature space's scale, centre or meaning of features.
+///
+/// A detector trained on the sources read this way learns which departures from a domain's
+/// normal rows mark its anomalies — what carries across domains when the anomalies themselves
+/// (e.g. defect types of different MVTec-AD objects) do not. Used by `transfer --adapt relative`.
+///
+/// The measures: distance to the ridge-regularised affine span of the shots; distance to the
+/// nearest shot; mean distance to the 3 nearest; mean distance to all shots; Euclidean and L1
+/// distance to the shots' mean; the largest and the root-mean-square per-feature z-score
+/// against the shots' spread; cosine distance to the shots' mean; the row's norm relative to
+/// the shots' mean norm.
+public struct RelativeFrame: Sendable {
+    /// The names of the measures (the columns of `apply`).
+    public static let measures = ["span", "nearest", "nearest3", "mean_distance", "centre_l2", "centre_l1",
+                                  "max_z", "rms_z", "cosine", "norm_ratio"]
+    /// Fewest normal rows a frame is built from (the leave-one-out normalisers need two left).
+    public static let minimumShots = 3
+    /// The span's ridge, relative to the mean squared norm of its basis.
+    static let ridge = 0.1
+
+    let shots: Matrix
+    let raw: RawMeasures
+    /// The shots' median leave-one-out value of each measure.
+    let normalisers: [Double]
+
+    /// - Throws: with fewer than `minimumShots` rows, or shots that are all equal.
+    /// - Complexity: O(K²·(K·d + K²)) for the leave-one-out normalisers.
+    public init(shots: Matrix) throws {
+        guard shots.rows >= Self.minimumShots else {
+            throw AnomalyError.shape("the relative frame needs at least \(Self.minimumShots) normal rows, got \(shots.rows)")
+        }
+        guard Statistics.columnVariances(shots).contains(where: { $0 > 0 }) else {
+            throw AnomalyError(.numeric, "the normal rows of the relative frame are all equal: distances to them mean nothing")
+        }
+        self.shots = shots
+        raw = try RawMeasures(shots)
+        let loo = try Self.leaveOneOutRaw(shots)
+        normalisers = (0..<Self.measures.count).map { j in
+            max(Statistics.median((0..<shots.rows).map { loo[$0 * Self.measures.count + j] }), 1e-12)
+        }
+    }
+
+    /// `x` read against the shots: `n × 10`. - Complexity: O(n·K·d).
+    public func apply(_ x: Matrix) -> Matrix {
+        let m = Self.measures.count
+        let values = raw.measure(x)
+        var out = Matrix(rows: x.rows, cols: m)
+        for i in 0..<x.rows { for j in 0..<m { out[i, j] = Float(Foundation.log(values[i * m + j] / normalisers[j] + 1e-6)) }}
+        return out
+    }
+
+    /// The shots themselves read leave-one-out: shot i against the frame of the others (as the
+    /// target's normal shots are seen when a model is fine-tuned on them).
+    /// - Complexity: O(K³·(K·d + K²)).
+    public static func shotsLeaveOneOut(_ shots: Matrix) throws -> Matrix {
+        guard shots.rows > minimumShots else {
+            throw AnomalyError.shape("reading shots leave-one-out needs more than \(minimumShots) normal rows, got \(shots.rows)")
+        }
+        let rows = try (0..<shots.rows).map { i in
+            try RelativeFrame(shots: shots.rows(at: (0..<shots.rows).filter { $0 != i })).apply(shots.rows(at: [i]))
+        }
+        return Matrix.vstack(rows)
+    }
+
+    /// Source domains read relative to their own normal rows and pooled: for each of `draws`
+    /// seeded draws of `count` normal rows per source, the other rows against those shots and
+    /// the shots leave-one-out (labels kept) — as noisy as a target with `count` shots.
+    public static func pooled(_ sources: [DomainData], count: Int, draws: Int = 3, seed: UInt64) throws -> DomainData {
+        var rng = SeededGenerator(seed: seed &+ 0x5e1a)
+        var parts: [DomainData] = []
+        for (s, source) in sources.enumerated() {
+            let labels = source.labels ?? [Int](repeating: 0, count: source.x.rows)
+            let normals = labels.indices.filter { labels[$0] == 0 }
+            guard normals.count > count else {
+                throw AnomalyError.shape("source \(s + 1) has \(normals.count) normal rows; the relative frame draws \(count) shots and needs more")
+            }
+            for _ in 0..<draws {
+                let picked = rng.sample(count, from: normals.count).map { normals[$0] }
+                let chosen = Set(picked)
+                let rest = (0..<source.x.rows).filter { !chosen.contains($0) }
+                let shots = source.x.rows(at: picked)
+                let frame = try RelativeFrame(shots: shots)
+                parts.append(DomainData(x: frame.apply(source.x.rows(at: rest)), labels: rest.map { labels[$0] }))
+                parts.append(DomainData(x: try shotsLeaveOneOut(shots), labels: [Int](repeating: 0, count: count)))
+            }
+        }
+        return DomainData.pooled(parts)
+    }
+
+    /// Each shot's raw measures against the others (`K × 10`, row-major).
+    static func leaveOneOutRaw(_ shots: Matrix) throws -> [Double] {
+        var out: [Double] = []
+        for i in 0..<shots.rows {
+            let others = try RawMeasures(shots.rows(at: (0..<shots.rows).filter { $0 != i }))
+            out += others.measure(shots.rows(at: [i]))
+        }
+        return out
+    }
+}
+
+/// The ten measures before normalisation, against a set of reference rows.
+struct RawMeasures: Sendable {
+    let reference: [[Double]]
+    let mean: [Double]
+    let spread: [Double]
+    let meanNorm: Double
+    let span: RidgeSpan
+
+    init(_ rows: Matrix) throws {
+        let d = rows.cols
+        reference = (0..<rows.rows).map { i in (0..<d).map { Double(rows[i, $0]) } }
+        mean = Statistics.columnMeans(rows)
+        let sd = Statistics.columnVariances(rows).map { $0.squareRoot() }
+        let floor = 1e-3 * sd.reduce(0, +) / Double(max(d, 1)) + 1e-12
+        spread = sd.map { $0 + floor }
+        meanNorm = max(reference.map { r in r.reduce(0) { $0 + $1 * $1 }.squareRoot() }.reduce(0, +) / Double(rows.rows), 1e-12)
+        var basis = [Double](repeating: 0, count: rows.rows * d)
+        for i in 0..<rows.rows { for j in 0..<d { basis[i * d + j] = reference[i][j] - mean[j] } }
+        do {
+            span = try RidgeSpan(origin: mean, basis: basis, rank: rows.rows, ridge: RelativeFrame.ridge)
+        } catch {
+            throw AnomalyError(.numeric, "the normal rows of the relative frame are all equal")
+        }
+    }
+
+    /// `n × 10`, row-major. - Complexity: O(n·K·d).
+    func measure(_ x: Matrix) -> [Double] {
+        let d = x.cols, k = reference.count, m = RelativeFrame.measures.count
+        let spanDistances = span.distances(x)
+        let meanNormSquared = mean.reduce(0) { $0 + $1 * $1 }
+        var out = [Double](repeating: 0, count: x.rows * m)
+        for i in 0..<x.rows {
+            var row = [Double](repeating: 0, count: d)
+            for j in 0..<d { row[j] = Double(x[i, j]) }
+            var distances = reference.map { r in
+                var s = 0.0
+                for j in 0..<d { let t = row[j] - r[j]; s += t * t }
+                return s.squareRoot()
+            }
+            let meanDistance = distances.reduce(0, +) / Double(k)
+            distances.sort()
+            let near = min(3, k)
+            var l2 = 0.0, l1 = 0.0, maxZ = 0.0, z2 = 0.0, dot = 0.0, norm2 = 0.0
+            for j in 0..<d {
+                let t = row[j] - mean[j]
+                l2 += t * t
+                l1 += abs(t)
+                let z = abs(t) / spread[j]
+                maxZ = max(maxZ, z)
+                z2 += z * z
+                dot += row[j] * mean[j]
+                norm2 += row[j] * row[j]
+            }
+            let cosine = 1 - dot / max((norm2 * meanNormSquared).squareRoot(), 1e-300)
+            let values = [spanDistances[i], distances[0], distances[0..<near].reduce(0, +) / Double(near), meanDistance,
+                          l2.squareRoot(), l1, maxZ, (z2 / Double(d)).squareRoot(), max(cosine, 0),
+                          norm2.squareRoot() / meanNorm]
+            for j in 0..<m { out[i * m + j] = values[j] }
+        }
+        return out
+    }
+}
