@@ -32,8 +32,11 @@ struct FineTuneOptions: ParsableArguments {
     @Flag(name: .customLong("new-head"), help: "Re-initialise the output head before fine-tuning.") var newHead = false
     @Option(name: .long, help: "Fine-tuning learning rate, in (0, 10] (default: a tenth of the detector's).") var lr: Double?
     @Option(name: .long, help: "Fine-tuning epochs, 1…100000 (default: the detector's).") var epochs: Int?
-    @Option(name: .customLong("domain-norm"), help: "Move the model into the target's normal frame first: center or standardize (for a model pretrained with the same --domain-norm).")
+    @Option(name: .customLong("domain-norm"), help: "Move the model into the target's normal frame first: center or standardize; or relative (read the target against --shots of its normal rows). Use the --domain-norm the model was pretrained with.")
     var domainNorm: String?
+
+    /// `--domain-norm relative`: handled by the relative frame, not a `DomainNorm`.
+    var relative: Bool { domainNorm == "relative" }
 
     func tuning(seed: UInt64) throws -> FineTuning {
         var t = FineTuning()
@@ -47,7 +50,7 @@ struct FineTuneOptions: ParsableArguments {
             guard (1...100_000).contains(epochs) else { throw AnomalyError.parameter("--epochs", "must be in [1, 100000], got \(epochs)") }
             t.epochs = epochs
         }
-        t.domainNorm = try parseDomainNorm(domainNorm)
+        t.domainNorm = relative ? nil : try parseDomainNorm(domainNorm)
         t.seed = seed
         return t
     }
@@ -64,8 +67,10 @@ struct PretrainCommand: ParsableCommand {
     @OptionGroup var detectorOptions: DetectorOptions
     @OptionGroup var input: InputOptions
     @Option(name: .long, help: "Where to write the model (.safetensors).") var model: String
-    @Option(name: .customLong("domain-norm"), help: "Put each source in its own normal frame before pooling: center or standardize (fine-tune with the same --domain-norm).")
+    @Option(name: .customLong("domain-norm"), help: "Put each source in its own normal frame before pooling: center or standardize; or relative (each source read as distances to --shots of its normal rows). Fine-tune with the same --domain-norm.")
     var domainNorm: String?
+    @Option(name: .long, help: "With --domain-norm relative: normal rows per frame (as many as the target will give), 4…1000.") var shots: Int = 10
+    @Option(name: .long, help: "With --domain-norm relative: seed for drawing the sources' frames.") var seed: UInt64 = 0
     @Flag(help: "Print a JSON summary.") var json = false
 
     func run() throws {
@@ -75,10 +80,17 @@ struct PretrainCommand: ParsableCommand {
             for d in domains.dropFirst() where d.data.x.cols != domains[0].data.x.cols {
                 throw AnomalyError.shape("has \(d.data.x.cols) features but \(domains[0].path) has \(domains[0].data.x.cols)", field: d.path)
             }
-            let pooled = try parseDomainNorm(domainNorm).map { DomainFrame.pooled(domains.map(\.data), norm: $0, count: nil, seed: 0) }
-                ?? DomainData.pooled(domains.map(\.data))
-            let (m, seconds) = try Stopwatch.measure {
-                try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination, featureNames: domains[0].names)
+            let (m, seconds) = try Stopwatch.measure { () throws -> AnomalyModel in
+                if domainNorm == "relative" {
+                    guard (RelativeFrame.minimumShots + 1...1000).contains(shots) else {
+                        throw AnomalyError.parameter("--shots", "must be in [\(RelativeFrame.minimumShots + 1), 1000], got \(shots)")
+                    }
+                    return try AnomalyModel.pretrainRelative(detector, sources: domains.map(\.data), shots: shots, seed: seed,
+                                                             contamination: contamination, featureNames: domains[0].names)
+                }
+                let pooled = try parseDomainNorm(domainNorm).map { DomainFrame.pooled(domains.map(\.data), norm: $0, count: nil, seed: 0) }
+                    ?? DomainData.pooled(domains.map(\.data))
+                return try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination, featureNames: domains[0].names)
             }
             try m.save(to: model)
             let summary: [String: Any] = ["detector": m.detectorName, "sources": domains.map(\.path), "rows": m.trainingRows,
@@ -102,6 +114,7 @@ struct FinetuneCommand: ParsableCommand {
     @OptionGroup var tune: FineTuneOptions
     @OptionGroup var input: InputOptions
     @Option(name: .long, help: "Seed for the new head and shuffling.") var seed: UInt64 = 0
+    @Option(name: .long, help: "With --domain-norm relative: how many of the target's normal rows the model reads rows against.") var shots: Int = 10
     @Flag(help: "Print a JSON summary.") var json = false
 
     func run() throws {
@@ -114,7 +127,10 @@ struct FinetuneCommand: ParsableCommand {
             let ds = try DataLoader.load(path: train, labelColumn: input.labelColumn, drop: input.dropList,
                                          delimiter: try input.delimiterCharacter, schema: base.schema, allowMissing: false)
             try ds.x.requireFinite(train)
-            let (tuned, seconds) = try Stopwatch.measure { try base.fineTuned(on: DomainData(x: ds.x, labels: ds.labels), tuning: tuning) }
+            let target = DomainData(x: ds.x, labels: ds.labels)
+            let (tuned, seconds) = try Stopwatch.measure {
+                tune.relative ? try base.fineTunedRelative(on: target, shots: shots, tuning: tuning) : try base.fineTuned(on: target, tuning: tuning)
+            }
             try tuned.save(to: model[1])
             let summary: [String: Any] = ["detector": tuned.detectorName, "base": model[0], "model": model[1],
                                           "rows": ds.rowCount, "fit_seconds": seconds, "frozen": tuning.freeze, "new_head": tuning.newHead]
@@ -164,8 +180,8 @@ struct TransferCommand: ParsableCommand {
             let sources = try loadDomains(sourcePaths, input)
             let targetData = try loadDomains([target], input)[0]
             let tuning = try tune.tuning(seed: seed)
-            if tuning.domainNorm != nil {
-                throw AnomalyError.parameter("--domain-norm", "in the transfer experiment, per-domain normalisation is '--adapt center' or '--adapt standardize'")
+            if tune.domainNorm != nil {
+                throw AnomalyError.parameter("--domain-norm", "in the transfer experiment, per-domain normalisation is '--adapt center', '--adapt standardize' or '--adapt relative'")
             }
             var experiment = TransferExperiment(shots: shots)
             experiment.anomalyShots = anomalyShots

@@ -329,3 +329,47 @@ func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any Detect
         #expect(equal?.description.contains("all equal") == true)
     }
 }
+
+@Suite struct RelativeModelFileTests {
+    @Test func pretrainFineTuneSaveLoadAndScore() throws {
+        let (sources, target) = TransferExperimentTests.domains()
+        let devnet = try quick("devnet")
+        let base = try AnomalyModel.pretrainRelative(devnet, sources: sources, shots: 8, seed: 1)
+        let dir = TestSupport.temporaryDirectory()
+        try base.save(to: dir + "/base.safetensors")
+        let loadedBase = try AnomalyModel.load(from: dir + "/base.safetensors")
+        // No target frame yet: scoring explains what to do, and plain fine-tuning is refused.
+        let pending = #expect(throws: AnomalyError.self) { try loadedBase.scores(target.x) }
+        #expect(pending?.description.contains("finetune --domain-norm relative") == true)
+        var tuning = FineTuning()
+        tuning.seed = 3
+        #expect(throws: AnomalyError.self) { try loadedBase.fineTuned(on: target, tuning: tuning) }
+        let tuned = try loadedBase.fineTunedRelative(on: target, shots: 10, tuning: tuning)
+        #expect(tuned.featureCount == 4)
+        let scores = try tuned.scores(target.x)
+        #expect(Metrics.rocAUC(labels: target.labels!, scores: scores) > 0.8)
+        try tuned.save(to: dir + "/tuned.safetensors")
+        #expect(try AnomalyModel.load(from: dir + "/tuned.safetensors").scores(target.x) == scores)
+        // A file that lost its frame's rows is refused, naming the tensor.
+        var (tensors, metadata) = try SafeTensors.decode(try tuned.serialized(), file: "tuned.safetensors")
+        tensors["relative_frame.shots"] = nil
+        let broken = #expect(throws: AnomalyError.self) {
+            try AnomalyModel.load(data: try SafeTensors.encode(tensors: tensors, metadata: metadata), file: "tuned.safetensors")
+        }
+        #expect(broken?.field == "relative_frame.shots" && broken?.file == "tuned.safetensors")
+        // Seeded: the same seed draws the same frame.
+        #expect(try loadedBase.fineTunedRelative(on: target, shots: 10, tuning: tuning).scores(target.x) == scores)
+    }
+
+    @Test func badRelativeRequestsAreExplained() throws {
+        let (sources, target) = TransferExperimentTests.domains()
+        let plain = try AnomalyModel.pretrain(try quick("autoencoder"), sources: DomainData.pooled(sources))
+        let direct = #expect(throws: AnomalyError.self) { try plain.fineTunedRelative(on: target, shots: 10, tuning: FineTuning()) }
+        #expect(direct?.description.contains("pretrained with --domain-norm relative") == true)
+        let base = try AnomalyModel.pretrainRelative(try quick("autoencoder"), sources: sources, shots: 8)
+        let few = #expect(throws: AnomalyError.self) { try base.fineTunedRelative(on: target, shots: 3, tuning: FineTuning()) }
+        #expect(few?.description.contains("--shots") == true)
+        let many = #expect(throws: AnomalyError.self) { try base.fineTunedRelative(on: target, shots: 5000, tuning: FineTuning()) }
+        #expect(many?.description.contains("--shots") == true)
+    }
+}

@@ -17,12 +17,16 @@ struct ModelMetadata: Codable {
     var preprocessing: Preprocessor
     var schema: TableSchema?
     var scalars: [String: Double]
+    /// "pending" or "fitted" for models that read rows relative to a target's normal rows
+    /// (absent otherwise); the rows are the tensor `relative_frame.shots`.
+    var relative_frame: String?
 }
 
 extension AnomalyModel {
     static let formatName = "anomalykit-model"
     static let detectorPrefix = "detector."
     static let trainingScoresTensor = "training_scores"
+    static let relativeShotsTensor = "relative_frame.shots"
 
     /// The model as safetensors bytes: detector arrays under `detector.*`, training scores, and
     /// the JSON metadata (format version, detector, parameters, preprocessing, threshold, summary).
@@ -32,12 +36,17 @@ extension AnomalyModel {
         var tensors: [String: Tensor] = [:]
         for (k, v) in state.tensors { tensors[Self.detectorPrefix + k] = v }
         tensors[Self.trainingScoresTensor] = Tensor(doubles: detector.trainingScores)
+        var relative: String?
+        if case .relative(let frame) = reading {
+            relative = frame == nil ? "pending" : "fitted"
+            if let frame { tensors[Self.relativeShotsTensor] = Tensor(frame.shots) }
+        }
         let meta = ModelMetadata(
             format: Self.formatName, format_version: Self.formatVersion, anomalykit_version: AnomalyKitInfo.version,
             detector: detectorName, params: parameters.values, n_features: featureCount,
             feature_names: featureNames, n_train: trainingRows, contamination: threshold.contamination,
             threshold: threshold.value, training_scores: trainingSummary, preprocessing: preprocessor,
-            schema: schema, scalars: state.scalars)
+            schema: schema, scalars: state.scalars, relative_frame: relative)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(meta), as: UTF8.self)
@@ -90,13 +99,34 @@ extension AnomalyModel {
         guard let ts = tensors[trainingScoresTensor], ts.shape.count == 1 else {
             throw AnomalyError.model("missing or malformed tensor", file: file, field: trainingScoresTensor)
         }
+        let reading: RowReading
+        switch meta.relative_frame {
+        case nil:
+            reading = .direct
+        case "pending":
+            reading = .relative(nil)
+        case "fitted":
+            guard let t = tensors[relativeShotsTensor], t.shape.count == 2, t.shape[1] == meta.n_features,
+                  t.shape[0] >= RelativeFrame.minimumShots else {
+                throw AnomalyError.model("missing or malformed tensor (needs ≥ \(RelativeFrame.minimumShots) rows × \(meta.n_features))",
+                                         file: file, field: relativeShotsTensor)
+            }
+            do {
+                reading = .relative(try RelativeFrame(shots: Matrix(rows: t.shape[0], cols: t.shape[1], values: t.floats())))
+            } catch let e as AnomalyError {
+                throw AnomalyError.model(e.message, file: file, field: relativeShotsTensor)
+            }
+        case let other?:
+            throw AnomalyError.model("relative_frame is '\(other)', expected 'pending' or 'fitted'", file: file, field: "relative_frame")
+        }
         do {
-            let detector = try DetectorRegistry.restore(meta.detector, parameters: meta.params, featureCount: meta.n_features,
+            let detector = try DetectorRegistry.restore(meta.detector, parameters: meta.params,
+                                                        featureCount: reading.detectorInputs(features: meta.n_features),
                                                         trainingScores: ts.doubles(), state: state)
             return AnomalyModel(detector: detector, preprocessor: meta.preprocessing, schema: meta.schema,
                                 featureNames: meta.feature_names,
                                 threshold: ContaminationThreshold(contamination: meta.contamination, value: meta.threshold),
-                                trainingRows: meta.n_train)
+                                trainingRows: meta.n_train, reading: reading)
         } catch let e as AnomalyError {
             var e = e
             if e.kind == .parameter { e.kind = .model }

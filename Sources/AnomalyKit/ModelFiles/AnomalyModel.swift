@@ -15,14 +15,17 @@ public struct AnomalyModel: Sendable {
     public let threshold: ContaminationThreshold
     public let trainingSummary: ScoreSummary
     public let trainingRows: Int
+    /// How raw rows reach the detector (after preprocessing).
+    public let reading: RowReading
 
     public var detectorName: String { detector.detectorName }
     public var parameters: ParameterValues { detector.settingsParameters }
     public var featureCount: Int { featureNames.count }
 
     public init(detector: any FittedDetector, preprocessor: Preprocessor = .identity, schema: TableSchema? = nil,
-                featureNames: [String]? = nil, threshold: ContaminationThreshold, trainingRows: Int) {
+                featureNames: [String]? = nil, threshold: ContaminationThreshold, trainingRows: Int, reading: RowReading = .direct) {
         self.detector = detector
+        self.reading = reading
         self.preprocessor = preprocessor
         self.schema = schema
         self.featureNames = featureNames ?? (0..<detector.featureCount).map { "x\($0)" }
@@ -51,7 +54,17 @@ public struct AnomalyModel: Sendable {
         guard x.cols == featureCount else {
             throw AnomalyError.shape("data has \(x.cols) feature columns, the model was trained on \(featureCount)")
         }
-        return try detector.scores(preprocessor.isIdentity ? x : preprocessor.transform(x))
+        let prepared = preprocessor.isIdentity ? x : try preprocessor.transform(x)
+        switch reading {
+        case .direct:
+            return try detector.scores(prepared)
+        case .relative(nil):
+            throw AnomalyError.model("this model reads rows relative to a target's normal rows and has none yet (pretrained with --domain-norm relative): fine-tune it on the target with 'finetune --domain-norm relative' first",
+                                     field: "relative_frame")
+        case .relative(let frame?):
+            try prepared.requireFinite()
+            return try detector.scores(frame.apply(prepared))
+        }
     }
 
     /// 1 = anomaly, 0 = normal, by the contamination threshold.
@@ -60,6 +73,21 @@ public struct AnomalyModel: Sendable {
     /// Outlier probabilities in [0, 1].
     public func probabilities(forScores scores: [Double], method: ProbabilityMethod = .linear) -> [Double] {
         trainingSummary.probabilities(scores, method: method)
+    }
+}
+
+/// How a model's raw rows (after preprocessing) reach its detector.
+public enum RowReading: Sendable {
+    /// As they are.
+    case direct
+    /// As distances to a target's normal rows (`RelativeFrame`; `--domain-norm relative`); nil
+    /// for a model pretrained on sources and not yet fine-tuned on a target.
+    case relative(RelativeFrame?)
+
+    /// The number of inputs the detector takes for rows of `features` columns.
+    func detectorInputs(features: Int) -> Int {
+        if case .relative = self { return RelativeFrame.measures.count }
+        return features
     }
 }
 

@@ -5,6 +5,23 @@ extension AnomalyModel {
     /// Pretrains a neural detector on pooled source domains and wraps it as a model file.
     public static func pretrain(_ detector: any Detector, sources: DomainData, contamination: Double = 0.1,
                                 featureNames: [String]? = nil, schema: TableSchema? = nil) throws -> AnomalyModel {
+        try pretrain(detector, sources: sources, contamination: contamination, featureNames: featureNames, schema: schema,
+                     reading: .direct)
+    }
+
+    /// Pretrains on the sources each read relative to `shots` of their own normal rows (3 seeded
+    /// draws each; `RelativeFrame.pooled`): the model waits for a target's normal rows, given
+    /// by `fineTunedRelative`.
+    public static func pretrainRelative(_ detector: any Detector, sources: [DomainData], shots: Int, seed: UInt64 = 0,
+                                        contamination: Double = 0.1, featureNames: [String]? = nil) throws -> AnomalyModel {
+        guard let first = sources.first else { throw AnomalyError.shape("pretraining needs at least one source") }
+        let pooled = try RelativeFrame.pooled(sources, count: shots, seed: seed)
+        return try pretrain(detector, sources: pooled, contamination: contamination,
+                            featureNames: featureNames ?? (0..<first.x.cols).map { "x\($0)" }, schema: nil, reading: .relative(nil))
+    }
+
+    private static func pretrain(_ detector: any Detector, sources: DomainData, contamination: Double, featureNames: [String]?,
+                                 schema: TableSchema?, reading: RowReading) throws -> AnomalyModel {
         guard let neural = detector as? any NeuralDetector else {
             throw AnomalyError.parameter("detector", "pretraining needs a neural detector (autoencoder, vae, deepsvdd, devnet, classifier), got '\(type(of: detector).descriptor.name)'")
         }
@@ -12,7 +29,7 @@ extension AnomalyModel {
         let fitted = try pretrainOpened(neural, sources)
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
         return AnomalyModel(detector: fitted, schema: schema, featureNames: featureNames, threshold: threshold,
-                            trainingRows: sources.x.rows)
+                            trainingRows: sources.x.rows, reading: reading)
     }
 
     private static func pretrainOpened<D: NeuralDetector>(_ d: D, _ sources: DomainData) throws -> any FittedDetector {
@@ -28,11 +45,51 @@ extension AnomalyModel {
         guard target.x.cols == featureCount else {
             throw AnomalyError.shape("the target data has \(target.x.cols) features, the model takes \(featureCount)")
         }
+        if case .relative = reading {
+            throw AnomalyError.model("this model reads rows relative to a target's normal rows (pretrained with --domain-norm relative): fine-tune it with --domain-norm relative",
+                                     field: "relative_frame")
+        }
         let x = preprocessor.isIdentity ? target.x : try preprocessor.transform(target.x)
         let fitted = try Self.fineTuneOpened(neural, DomainData(x: x, labels: target.labels), tuning)
         let threshold = try ContaminationThreshold(contamination: self.threshold.contamination, trainingScores: fitted.trainingScores)
         return AnomalyModel(detector: fitted, preprocessor: preprocessor, schema: schema, featureNames: featureNames,
                             threshold: threshold, trainingRows: target.x.rows)
+    }
+
+    /// This relative-frame model fine-tuned on a target: `shots` of its normal rows (label 0;
+    /// every row when unlabelled), drawn with the tuning's seed, become the frame; the model
+    /// is fine-tuned on them read leave-one-out and on the other rows read against them, and
+    /// scores new rows against them. A pending or an already fitted frame is replaced.
+    public func fineTunedRelative(on target: DomainData, shots: Int, tuning: FineTuning) throws -> AnomalyModel {
+        guard case .relative = reading else {
+            throw AnomalyError.model("this model reads rows directly; --domain-norm relative needs a model pretrained with --domain-norm relative",
+                                     field: "relative_frame")
+        }
+        guard let neural = detector as? any FittedNeuralDetector else {
+            throw AnomalyError.model("fine-tuning needs a neural model; this one is '\(detectorName)'", field: "detector")
+        }
+        guard target.x.cols == featureCount else {
+            throw AnomalyError.shape("the target data has \(target.x.cols) features, the model takes \(featureCount)")
+        }
+        let x = preprocessor.isIdentity ? target.x : try preprocessor.transform(target.x)
+        try x.requireFinite()
+        let labels = target.labels ?? [Int](repeating: 0, count: x.rows)
+        let normals = labels.indices.filter { labels[$0] == 0 }
+        guard shots > RelativeFrame.minimumShots, shots <= normals.count else {
+            throw AnomalyError.parameter("--shots", "the relative frame takes \(RelativeFrame.minimumShots + 1)…\(normals.count) normal rows of the target (it has \(normals.count)), got \(shots)")
+        }
+        var rng = SeededGenerator(seed: tuning.seed &+ 0x5e1a)
+        let picked = rng.sample(shots, from: normals.count).map { normals[$0] }
+        let chosen = Set(picked)
+        let rest = (0..<x.rows).filter { !chosen.contains($0) }
+        let shotRows = x.rows(at: picked)
+        let frame = try RelativeFrame(shots: shotRows)
+        let read = DomainData(x: Matrix.vstack([try RelativeFrame.shotsLeaveOneOut(shotRows), frame.apply(x.rows(at: rest))]),
+                              labels: [Int](repeating: 0, count: shots) + rest.map { labels[$0] })
+        let fitted = try Self.fineTuneOpened(neural, read, tuning)
+        let threshold = try ContaminationThreshold(contamination: self.threshold.contamination, trainingScores: fitted.trainingScores)
+        return AnomalyModel(detector: fitted, preprocessor: preprocessor, schema: schema, featureNames: featureNames,
+                            threshold: threshold, trainingRows: target.x.rows, reading: .relative(frame))
     }
 
     private static func fineTuneOpened<F: FittedNeuralDetector>(_ f: F, _ target: DomainData, _ tuning: FineTuning) throws -> any FittedDetector {

@@ -24,7 +24,8 @@ public struct RelativeFrame: Sendable {
     /// The span's ridge, relative to the mean squared norm of its basis.
     static let ridge = 0.1
 
-    let shots: Matrix
+    /// The normal rows every row is read against.
+    public let shots: Matrix
     let raw: RawMeasures
     /// The shots' median leave-one-out value of each measure.
     let normalisers: [Double]
