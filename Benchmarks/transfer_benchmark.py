@@ -8,8 +8,9 @@ Suites (each prints a table; results JSON and markdown go to --out):
              (the same frame, no sources).
   kdd        16_http ↔ 34_smtp (3 shared features), both directions, K = 20, adapt coral and center.
   shift      magic.gamma split in halves; the target half goes through an unseen recalibration
-             (per-feature scale and offset, a random rotation, noise); K = 20; plus the same
-             target half without recalibration as the no-shift reference.
+             (per-feature scale and offset, a random rotation, noise); K = 20; autoencoder and
+             classifier (trained on the source's labels), adapt coral and standardize; plus the
+             same target half without recalibration as the no-shift reference.
 Means over --seeds (default 0,1,2). Usage:
   transfer_benchmark.py --anomalykit BIN --datasets ../shared/datasets [--suite mvtec,kdd,shift]
 """
@@ -147,12 +148,15 @@ def main():
         if "shift" in suites:
             spath, tpath, ppath = recalibrated_pair(os.path.join(args.datasets, "adbench/Classical/22_magic.gamma.npz"), tmp,
                                                    args.rotation)
-            for adapt in ["coral", "standardize"]:
-                experiment(f"Recalibrated magic.gamma K=20 adapt {adapt}", [("magic half → recalibrated half", [spath], tpath)],
-                           20, 0, "autoencoder", adapt, [], [])
-            # The same target without the recalibration: what source-only would give with no shift.
-            experiment("Unshifted magic.gamma K=20 (reference)", [("magic half → other half, no recalibration", [spath], ppath)],
-                       20, 0, "autoencoder", "coral", [], [])
+            # An unsupervised autoencoder, and the classifier trained on the source's labels (the
+            # stronger source model, so the shift costs more); each also on the same target half
+            # without the recalibration: what source-only would give with no shift.
+            for detector in ["autoencoder", "classifier"]:
+                for adapt in ["coral", "standardize"]:
+                    experiment(f"Recalibrated magic.gamma K=20 {detector} adapt {adapt}",
+                               [("magic half → recalibrated half", [spath], tpath)], 20, 0, detector, adapt, [], [])
+                experiment(f"Unshifted magic.gamma K=20 {detector} (reference)",
+                           [("magic half → other half, no recalibration", [spath], ppath)], 20, 0, detector, "coral", [], [])
     write_results(args.out, raw, summary, report)
 
 
