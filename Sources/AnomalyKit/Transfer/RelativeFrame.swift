@@ -130,39 +130,45 @@ struct RawMeasures: Sendable {
         }
     }
 
-    /// `n × 10`, row-major. - Complexity: O(n·K·d).
+    /// `n × 10`, row-major. - Complexity: O(n·K·d): the span distances in BLAS, then the rows
+    /// on all cores.
     func measure(_ x: Matrix) -> [Double] {
         let d = x.cols, k = reference.count, m = RelativeFrame.measures.count
         let spanDistances = span.distances(x)
         let meanNormSquared = mean.reduce(0) { $0 + $1 * $1 }
         var out = [Double](repeating: 0, count: x.rows * m)
-        for i in 0..<x.rows {
-            var row = [Double](repeating: 0, count: d)
-            for j in 0..<d { row[j] = Double(x[i, j]) }
-            var distances = reference.map { r in
-                var s = 0.0
-                for j in 0..<d { let t = row[j] - r[j]; s += t * t }
-                return s.squareRoot()
+        out.withUnsafeMutableBufferPointer { buffer in
+            let shared = SharedMutableBuffer(buffer)
+            parallelFor(x.rows, minimumChunk: 16) { rows in
+                var row = [Double](repeating: 0, count: d), distances = [Double](repeating: 0, count: k)
+                for i in rows {
+                    for j in 0..<d { row[j] = Double(x[i, j]) }
+                    for (r, ref) in reference.enumerated() {
+                        var s = 0.0
+                        for j in 0..<d { let t = row[j] - ref[j]; s += t * t }
+                        distances[r] = s.squareRoot()
+                    }
+                    let meanDistance = distances.reduce(0, +) / Double(k)
+                    distances.sort()
+                    let near = min(3, k)
+                    var l2 = 0.0, l1 = 0.0, maxZ = 0.0, z2 = 0.0, dot = 0.0, norm2 = 0.0
+                    for j in 0..<d {
+                        let t = row[j] - mean[j]
+                        l2 += t * t
+                        l1 += abs(t)
+                        let z = abs(t) / spread[j]
+                        maxZ = max(maxZ, z)
+                        z2 += z * z
+                        dot += row[j] * mean[j]
+                        norm2 += row[j] * row[j]
+                    }
+                    let cosine = 1 - dot / max((norm2 * meanNormSquared).squareRoot(), 1e-300)
+                    let values = [spanDistances[i], distances[0], distances[0..<near].reduce(0, +) / Double(near), meanDistance,
+                                  l2.squareRoot(), l1, maxZ, (z2 / Double(d)).squareRoot(), max(cosine, 0),
+                                  norm2.squareRoot() / meanNorm]
+                    for j in 0..<m { shared[i * m + j] = values[j] }
+                }
             }
-            let meanDistance = distances.reduce(0, +) / Double(k)
-            distances.sort()
-            let near = min(3, k)
-            var l2 = 0.0, l1 = 0.0, maxZ = 0.0, z2 = 0.0, dot = 0.0, norm2 = 0.0
-            for j in 0..<d {
-                let t = row[j] - mean[j]
-                l2 += t * t
-                l1 += abs(t)
-                let z = abs(t) / spread[j]
-                maxZ = max(maxZ, z)
-                z2 += z * z
-                dot += row[j] * mean[j]
-                norm2 += row[j] * row[j]
-            }
-            let cosine = 1 - dot / max((norm2 * meanNormSquared).squareRoot(), 1e-300)
-            let values = [spanDistances[i], distances[0], distances[0..<near].reduce(0, +) / Double(near), meanDistance,
-                          l2.squareRoot(), l1, maxZ, (z2 / Double(d)).squareRoot(), max(cosine, 0),
-                          norm2.squareRoot() / meanNorm]
-            for j in 0..<m { out[i * m + j] = values[j] }
         }
         return out
     }
