@@ -12,7 +12,6 @@ against the span distance itself. Run:
 DATASETS=../shared/datasets [CATS=bottle,carpet] .venv/bin/python Benchmarks/exploration/defect_transfer.py
 """
 import copy
-import glob
 import os
 import warnings
 
@@ -22,11 +21,11 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
+import mvtec
+
 warnings.filterwarnings("ignore")
-files = sorted(glob.glob(os.path.join(os.environ.get("DATASETS", "../shared/datasets"), "adbench/CV_by_ResNet18/MVTec-AD_*.npz")))
-data = {os.path.basename(f)[9:-4]: np.load(f) for f in files}
-data = {k: (v["X"].astype(np.float64), v["y"].astype(int)) for k, v in data.items()}
-cats = os.environ["CATS"].split(",") if os.environ.get("CATS") else list(data)
+data = mvtec.load()
+cats = mvtec.categories(data)
 K, A = 10, 5
 
 

@@ -9,7 +9,6 @@ categories, discriminative directions (sources' normal vs anomaly-deviation cova
 rank combination of span and kNN.
 Run: DATASETS=../shared/datasets K=5 .venv/bin/python Benchmarks/exploration/fewshot_variants.py
 """
-import glob
 import os
 
 import numpy as np
@@ -18,9 +17,9 @@ from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-files = sorted(glob.glob(os.path.join(os.environ.get("DATASETS", "../shared/datasets"), "adbench/CV_by_ResNet18/MVTec-AD_*.npz")))
-data = {os.path.basename(f)[9:-4]: np.load(f) for f in files}
-data = {k: (v["X"].astype(np.float64), v["y"].astype(int)) for k, v in data.items()}
+import mvtec
+
+data = mvtec.load()
 K = int(os.environ.get("K", "5"))
 
 

@@ -8,17 +8,17 @@ way (`source`), on the target's 15 labelled rows alone (`scratch`, in the same f
 fine-tuned from the source model (`finetuned`). IDX=0,1 keeps only some measures. Run:
 DATASETS=../shared/datasets [CATS=bottle,carpet] [IDX=0,1,2] .venv/bin/python Benchmarks/exploration/relative_frame.py
 """
-import copy, glob, os, warnings
+import copy, os, warnings
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
+
+import mvtec
 warnings.filterwarnings("ignore")
-files = sorted(glob.glob(os.path.join(os.environ.get("DATASETS", "../shared/datasets"), "adbench/CV_by_ResNet18/MVTec-AD_*.npz")))
-data = {os.path.basename(f)[9:-4]: np.load(f) for f in files}
-data = {k: (v["X"].astype(np.float64), v["y"].astype(int)) for k, v in data.items()}
-cats = os.environ["CATS"].split(",") if os.environ.get("CATS") else list(data)
+data = mvtec.load()
+cats = mvtec.categories(data)
 K, A = 10, 5
 IDX = [int(i) for i in os.environ.get("IDX", "0,1,2,3,4,5,6,7,8,9").split(",")]
 

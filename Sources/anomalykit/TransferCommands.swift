@@ -82,9 +82,6 @@ struct PretrainCommand: ParsableCommand {
             }
             let (m, seconds) = try Stopwatch.measure { () throws -> AnomalyModel in
                 if domainNorm == "relative" {
-                    guard (RelativeFrame.minimumShots + 1...1000).contains(shots) else {
-                        throw AnomalyError.parameter("--shots", "must be in [\(RelativeFrame.minimumShots + 1), 1000], got \(shots)")
-                    }
                     return try AnomalyModel.pretrainRelative(detector, sources: domains.map(\.data), shots: shots, seed: seed,
                                                              contamination: contamination, featureNames: domains[0].names)
                 }

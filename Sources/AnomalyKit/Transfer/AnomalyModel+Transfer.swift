@@ -15,6 +15,9 @@ extension AnomalyModel {
     public static func pretrainRelative(_ detector: any Detector, sources: [DomainData], shots: Int, seed: UInt64 = 0,
                                         contamination: Double = 0.1, featureNames: [String]? = nil) throws -> AnomalyModel {
         guard let first = sources.first else { throw AnomalyError.shape("pretraining needs at least one source") }
+        guard (RelativeFrame.minimumShots + 1...1000).contains(shots) else {
+            throw AnomalyError.parameter("--shots", "must be in [\(RelativeFrame.minimumShots + 1), 1000], got \(shots)")
+        }
         let pooled = try RelativeFrame.pooled(sources, count: shots, seed: seed)
         return try pretrain(detector, sources: pooled, contamination: contamination,
                             featureNames: featureNames ?? (0..<first.x.cols).map { "x\($0)" }, schema: nil, reading: .relative(nil))
@@ -74,22 +77,16 @@ extension AnomalyModel {
         let x = preprocessor.isIdentity ? target.x : try preprocessor.transform(target.x)
         try x.requireFinite()
         let labels = target.labels ?? [Int](repeating: 0, count: x.rows)
-        let normals = labels.indices.filter { labels[$0] == 0 }
-        guard shots > RelativeFrame.minimumShots, shots <= normals.count else {
-            throw AnomalyError.parameter("--shots", "the relative frame takes \(RelativeFrame.minimumShots + 1)…\(normals.count) normal rows of the target (it has \(normals.count)), got \(shots)")
+        let normalCount = labels.filter { $0 == 0 }.count
+        guard shots > RelativeFrame.minimumShots, shots <= normalCount else {
+            throw AnomalyError.parameter("--shots", "the relative frame takes \(RelativeFrame.minimumShots + 1)…\(normalCount) normal rows of the target (it has \(normalCount)), got \(shots)")
         }
         var rng = SeededGenerator(seed: tuning.seed &+ 0x5e1a)
-        let picked = rng.sample(shots, from: normals.count).map { normals[$0] }
-        let chosen = Set(picked)
-        let rest = (0..<x.rows).filter { !chosen.contains($0) }
-        let shotRows = x.rows(at: picked)
-        let frame = try RelativeFrame(shots: shotRows)
-        let read = DomainData(x: Matrix.vstack([try RelativeFrame.shotsLeaveOneOut(shotRows), frame.apply(x.rows(at: rest))]),
-                              labels: [Int](repeating: 0, count: shots) + rest.map { labels[$0] })
-        let fitted = try Self.fineTuneOpened(neural, read, tuning)
+        let draw = try RelativeFrame.drawn(from: x, labels: labels, count: shots, rng: &rng)
+        let fitted = try Self.fineTuneOpened(neural, DomainData.pooled([draw.shots, draw.others]), tuning)
         let threshold = try ContaminationThreshold(contamination: self.threshold.contamination, trainingScores: fitted.trainingScores)
         return AnomalyModel(detector: fitted, preprocessor: preprocessor, schema: schema, featureNames: featureNames,
-                            threshold: threshold, trainingRows: target.x.rows, reading: .relative(frame))
+                            threshold: threshold, trainingRows: target.x.rows, reading: .relative(draw.frame))
     }
 
     private static func fineTuneOpened<F: FittedNeuralDetector>(_ f: F, _ target: DomainData, _ tuning: FineTuning) throws -> any FittedDetector {

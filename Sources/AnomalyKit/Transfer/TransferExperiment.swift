@@ -86,6 +86,15 @@ public struct TransferExperiment: Sendable {
             tuned = m
             return try evaluate(m, seconds: pretrainSeconds + t)
         }
+        // A label-using model learns nothing about the boundary from normal rows alone.
+        let oneClass = D.labelUse != .unsupervised && anomalyShots == 0
+        let oneClassNote = oneClass ? "not fine-tuned: the shots have no anomalies" : nil
+        // With `relative`, the target's frame, its shots and test rows read in it — built once
+        // for `adapted` and `relative_scratch` (a failure is each mode's reason).
+        let relative = adaptation != .relative ? nil : Result { () throws -> (shots: DomainData, test: Matrix, seconds: Double) in
+            let ((frame, read), t) = try Stopwatch.measure { try relativeShots(target, few) }
+            return (read, frame.apply(testX), t)
+        }
         attempt("adapted") {
             switch adaptation {
             case .coral:
@@ -100,24 +109,18 @@ public struct TransferExperiment: Sendable {
                 let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
                     let base = try TransferLearning.pretrain(detector, sources: DomainFrame.pooled(sources, norm: norm, count: shots, seed: seed))
                     let moved = base.moved(to: DomainFrame(target.x, rows: normalShots, norm: norm), trainingRows: shotData.x)
-                    // A label-using model learns nothing about the boundary from normal rows alone.
-                    let oneClass = D.labelUse != .unsupervised && anomalyShots == 0
                     return oneClass ? moved : try TransferLearning.fineTune(detector, moved, on: shotData, tuning: tuning)
                 }
                 var r = try evaluate(m, seconds: t)
-                if D.labelUse != .unsupervised && anomalyShots == 0 { r.note = "not fine-tuned: the shots have no anomalies" }
+                r.note = oneClassNote
                 return r
             case .relative:
-                var frame: RelativeFrame?
+                let read = try relative!.get()
                 let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
                     let base = try TransferLearning.pretrain(detector, sources: RelativeFrame.pooled(sources, count: shots, seed: seed))
-                    let (f, read) = try relativeShots(target, few)
-                    frame = f
-                    let oneClass = D.labelUse != .unsupervised && anomalyShots == 0
-                    return oneClass ? base : try TransferLearning.fineTune(detector, base, on: read, tuning: tuning)
+                    return oneClass ? base : try TransferLearning.fineTune(detector, base, on: read.shots, tuning: tuning)
                 }
-                return ModeResult(labels: testY, scores: try m.scores(frame!.apply(testX)), fitSeconds: t,
-                                  note: D.labelUse != .unsupervised && anomalyShots == 0 ? "not fine-tuned: the shots have no anomalies" : nil)
+                return ModeResult(labels: testY, scores: try m.scores(read.test), fitSeconds: read.seconds + t, note: oneClassNote)
             case .none, .mmd, .dann:
                 let (m, t) = try Stopwatch.measure {
                     try TransferLearning.jointTrain(detector, source: pooled, target: shotData, adaptation: adaptation,
@@ -142,13 +145,11 @@ public struct TransferExperiment: Sendable {
             // What the frame alone gives: the detector trained on the shots read relative to
             // themselves, no sources — so `adapted` − this is what the sources add.
             attempt("relative_scratch") {
-                var frame: RelativeFrame?
-                let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
-                    let (f, read) = try relativeShots(target, few)
-                    frame = f
-                    return try detector.fit(read.x, labels: D.labelUse == .unsupervised ? nil : read.labels)
+                let read = try relative!.get()
+                let (m, t) = try Stopwatch.measure {
+                    try detector.fit(read.shots.x, labels: D.labelUse == .unsupervised ? nil : read.shots.labels)
                 }
-                return ModeResult(labels: testY, scores: try m.scores(frame!.apply(testX)), fitSeconds: t)
+                return ModeResult(labels: testY, scores: try m.scores(read.test), fitSeconds: read.seconds + t)
             }
         }
         attempt("knn_shots") { try Self.knnShots(target.x.rows(at: normalShots), testX: testX, testY: testY) }
