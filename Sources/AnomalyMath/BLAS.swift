@@ -3,6 +3,7 @@ import Accelerate
 #else
 import CBLAS
 #endif
+import Foundation
 
 /// Thin, typed wrappers over the BLAS and LAPACK routines AnomalyKit uses.
 ///
@@ -41,18 +42,67 @@ public enum BLAS {
                     x, 1, beta, y, 1)
     }
 
-    /// Sets the number of threads OpenBLAS uses (no-op with Accelerate).
+    /// Sets the number of threads OpenBLAS uses (no-op with Accelerate). Process-wide: kernels
+    /// should use `withSingleThread`, which is safe to call from concurrent threads.
     public static func setThreads(_ n: Int) {
         #if !canImport(Accelerate)
         openblas_set_num_threads(Int32(n))
         #endif
     }
 
-    /// Runs `body` with BLAS single-threaded, for kernels that parallelise over rows themselves.
+    /// The number of threads BLAS runs with now.
+    public static var threads: Int {
+        #if canImport(Accelerate)
+        return coreCount
+        #else
+        return Int(openblas_get_num_threads())
+        #endif
+    }
+
+    /// The thread count BLAS runs with outside `withSingleThread`: what the process started
+    /// with (OpenBLAS reads `OPENBLAS_NUM_THREADS`, else uses every core).
+    public static let defaultThreads: Int = {
+        #if canImport(Accelerate)
+        return coreCount
+        #else
+        return max(1, Int(openblas_get_num_threads()))
+        #endif
+    }()
+
+    /// Runs `body` with BLAS single-threaded: for kernels that parallelise over rows themselves,
+    /// and for products too small for OpenBLAS's two-thread split to pay off.
+    ///
+    /// OpenBLAS's thread count is process-wide, so concurrent callers share one count of how
+    /// many are inside: the first in sets one thread, the last out restores `defaultThreads`.
+    /// (A plain set-and-restore would let one caller restore two threads while another's
+    /// per-row workers still run, oversubscribing the cores.) Nests.
     public static func withSingleThread<T>(_ body: () throws -> T) rethrows -> T {
-        setThreads(1)
-        defer { setThreads(coreCount) }
+        singleThreadUsers.enter()
+        defer { singleThreadUsers.leave() }
         return try body()
+    }
+
+    private static let singleThreadUsers = SingleThreadUsers()
+}
+
+/// How many callers are inside `BLAS.withSingleThread`, behind a lock.
+private final class SingleThreadUsers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func enter() {
+        let initial = BLAS.defaultThreads  // read before the first change
+        lock.withLock {
+            if count == 0 && initial > 1 { BLAS.setThreads(1) }
+            count += 1
+        }
+    }
+
+    func leave() {
+        lock.withLock {
+            count -= 1
+            if count == 0 && BLAS.defaultThreads > 1 { BLAS.setThreads(BLAS.defaultThreads) }
+        }
     }
 }
 

@@ -108,6 +108,35 @@ import Testing
         return (p, history)
     }
 
+    @Test func smallStepsRunOnOneBLASThread() {
+        var small = ParameterSet(), large = ParameterSet()
+        small.set("w", Matrix(rows: 64, cols: 512))
+        large.set("w", Matrix(rows: 256, cols: 512))
+        #expect(Trainer.runsSingleThreaded(batch: 32, parameters: small))
+        #expect(!Trainer.runsSingleThreaded(batch: 256, parameters: large))
+    }
+
+    /// The thread count changes speed only: a step large enough for every BLAS thread gives
+    /// bitwise the weights it gives on one.
+    @Test func blasThreadCountLeavesWeightsUnchanged() throws {
+        var rng = SeededGenerator(seed: 3)
+        let x = Matrix(rows: 512, cols: 512, values: (0..<(512 * 512)).map { _ in Float(rng.nextGaussian()) })
+        let net = Network([.init("fc", .perceptron(inputs: 512, hidden: [256], outputs: 512))])
+        func train() throws -> ParameterSet {
+            var (p, b) = net.initialise(seed: 1)
+            var opt = Optimizer(.adam(), learningRate: 1e-3)
+            let options = TrainingOptions(epochs: 1, batchSize: 256, seed: 1)
+            _ = try Trainer.train(parameters: &p, buffers: &b, rows: x.rows, options: options, optimizer: &opt) { batch, bound in
+                let input = bound.tape.constant(x.rows(at: batch))
+                return Loss.meanSquaredError(net("fc", input, bound), input)
+            }
+            return p
+        }
+        let threaded = try train()
+        #expect(!Trainer.runsSingleThreaded(batch: 256, parameters: threaded))
+        #expect(try BLAS.withSingleThread(train) == threaded)
+    }
+
     @Test func learnsALinearMap() throws {
         let (p, history) = try Self.fit(seed: 1)
         let w = p["fc.weight"]!.values, bias = p["fc.bias"]!.values[0]
