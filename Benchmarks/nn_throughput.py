@@ -8,6 +8,7 @@ resident set on the data and on the data repeated --memory-repeat times (trainin
 should not grow with the number of rows beyond the data itself).
 
 Usage: nn_throughput.py --anomalykit BIN --data FILE[,FILE...] [--epochs 5] [--repeats 7] [--threads 2]
+       [--busy-cores N] (the timed runs with N other processes spinning)
 """
 import argparse
 import glob
@@ -56,7 +57,7 @@ def torch_rows_per_second(x, epochs, batch, threads, seed):
             loss.backward()
             opt.step()
         rates.append(n / (time.perf_counter() - t0))
-    return statistics.median(rates), float(loss)
+    return statistics.median(rates), float(loss.detach())
 
 
 def anomalykit(binary, path, epochs, batch, threads):
@@ -76,7 +77,12 @@ def main():
     ap.add_argument("--repeats", type=int, default=7, help="runs per side, interleaved; the median is reported (3 was too few on a noisy 2-core VM: 512-d ratios 1.26–1.88)")
     ap.add_argument("--memory-repeat", type=int, default=4)
     ap.add_argument("--out", default=None, help="write the results as JSON here")
+    ap.add_argument("--busy-cores", type=int, default=0,
+                    help="keep this many other processes spinning during the timed runs (both sides alike), "
+                         "to show how each degrades when the machine is not idle")
     args = ap.parse_args()
+    if args.memory_repeat < 1 or args.repeats < 1 or args.busy_cores < 0:
+        ap.error("--memory-repeat and --repeats must be ≥ 1, --busy-cores ≥ 0")
     results = []
     for path in args.data.split(","):
         x = load(path)
@@ -86,12 +92,18 @@ def main():
             np.save(stacked, x)
             path = stacked
         ak_runs, torch_runs = [], []
-        for _ in range(args.repeats):  # interleaved, so load changes hit both sides alike
-            ak_runs.append(anomalykit(args.anomalykit, path, args.epochs, args.batch, args.threads)["rows_per_second"])
-            torch_runs.append(torch_rows_per_second(x, args.epochs, args.batch, args.threads, seed=0)[0])
+        spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy_cores)]
+        try:
+            for _ in range(args.repeats):  # interleaved, so load changes hit both sides alike
+                ak_runs.append(anomalykit(args.anomalykit, path, args.epochs, args.batch, args.threads)["rows_per_second"])
+                torch_runs.append(torch_rows_per_second(x, args.epochs, args.batch, args.threads, seed=0)[0])
+        finally:
+            for p in spinners:
+                p.kill()
+                p.wait()
         ak, pt = statistics.median(ak_runs), statistics.median(torch_runs)
         row = {"dataset": name, "rows": int(x.shape[0]), "features": int(x.shape[1]), "batch": args.batch,
-               "threads": args.threads, "anomalykit_rows_per_second": ak, "pytorch_rows_per_second": pt,
+               "threads": args.threads, "busy_cores": args.busy_cores, "anomalykit_rows_per_second": ak, "pytorch_rows_per_second": pt,
                "ratio": ak / pt, "anomalykit_runs": ak_runs, "pytorch_runs": torch_runs}
         # Memory: the same training on the data repeated k times.
         with tempfile.TemporaryDirectory() as tmp:
