@@ -73,6 +73,14 @@ import TestSupport
         try bytes.write(to: URL(fileURLWithPath: other))
         let e = #expect(throws: AnomalyError.self) { try DetectorSelector.load(from: other) }
         #expect(e?.description.contains("format_version") == true)
+        // Trained on another detector set: a detector this version does not have.
+        var renamed = try Data(contentsOf: URL(fileURLWithPath: path))
+        let knn = try #require(renamed.range(of: Data(#"\"knn\""#.utf8)))
+        renamed.replaceSubrange(knn, with: Data(#"\"kxx\""#.utf8))
+        let otherSet = TestSupport.temporaryDirectory() + "/selector-other-set.safetensors"
+        try renamed.write(to: URL(fileURLWithPath: otherSet))
+        let unknown = #expect(throws: AnomalyError.self) { try DetectorSelector.load(from: otherSet) }
+        #expect(unknown?.description.contains("'kxx'") == true && unknown?.description.contains("detectors") == true)
         // A detector model file is not a selector.
         let model = TestSupport.temporaryDirectory() + "/m.safetensors"
         try AnomalyModel.fit(KNN(), on: Dataset(x: TestSupport.gaussianWithOutliers(n: 30, d: 2, outliers: 0).x)).save(to: model)
