@@ -16,32 +16,11 @@ from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
 import mvtec
+from frame import IDX, frame, shotfeat
 warnings.filterwarnings("ignore")
 data = mvtec.load()
 cats = mvtec.categories(data)
 K, A = 10, 5
-IDX = [int(i) for i in os.environ.get("IDX", "0,1,2,3,4,5,6,7,8,9").split(",")]
-
-def raw(S, Q, lam=0.1):
-    mu = S.mean(0); B = S - mu; G = B @ B.T
-    M = np.linalg.solve(G + lam * np.trace(G) / len(B) * np.eye(len(B)), B)
-    R = (Q - mu) - ((Q - mu) @ M.T) @ B
-    D = np.sqrt(((Q[:, None, :] - S[None]) ** 2).sum(-1))
-    Ds = np.sort(D, 1)
-    sd = S.std(0) + 1e-3 * S.std(0).mean()
-    Z = np.abs(Q - mu) / sd
-    cos = 1 - (Q @ mu) / (np.linalg.norm(Q, axis=1) * np.linalg.norm(mu) + 1e-12)
-    return np.stack([np.linalg.norm(R, axis=1), Ds[:, 0], Ds[:, :3].mean(1), D.mean(1),
-                     np.linalg.norm(Q - mu, axis=1), np.abs(Q - mu).sum(1), Z.max(1), np.sqrt((Z**2).mean(1)),
-                     cos, np.linalg.norm(Q, axis=1) / np.linalg.norm(S, axis=1).mean()], 1)
-
-def frame(S):
-    loo = np.vstack([raw(np.delete(S, i, 0), S[[i]]) for i in range(len(S))])
-    norm = np.median(loo, 0) + 1e-12
-    return lambda Q: np.log(raw(S, Q) / norm + 1e-6)[:, IDX]
-
-def shotfeat(S):  # shots read leave-one-out
-    return np.vstack([frame(np.delete(S, i, 0))(S[[i]]) for i in range(len(S))])
 
 kinds = {"lr": lambda s: LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced"),
          "mlp": lambda s: MLPClassifier(hidden_layer_sizes=(16,), alpha=1e-3, max_iter=500, random_state=s)}
