@@ -4,6 +4,8 @@
 nearest / 3 nearest / mean distance to the shots, L2 / L1 / cosine distance to their mean, max and
 RMS z-score, norm ratio), each divided by the shots' median leave-one-out value and logged;
 IDX=0,1 (environment) keeps only some measures. `shotfeat(S)`: the shots read leave-one-out.
+`knn(S, Q)`: distance to the nearest shot; `span(S, Q)`: distance to the ridge-regularised affine
+span of the shots (plus extra directions `U`), what `metric` builds on.
 """
 import os
 
@@ -32,3 +34,17 @@ def frame(S):
 
 def shotfeat(S):  # shots read leave-one-out
     return np.vstack([frame(np.delete(S, i, 0))(S[[i]]) for i in range(len(S))])
+
+
+def knn(S, Q):
+    d = (Q ** 2).sum(1)[:, None] + (S ** 2).sum(1)[None, :] - 2 * Q @ S.T
+    return np.sqrt(np.maximum(d, 0)).min(1)
+
+
+def span(S, Q, lam=0.1, U=None):
+    mu = S.mean(0)
+    B = np.vstack([S - mu] + ([U] if U is not None else []))
+    G = B @ B.T
+    R = Q - mu
+    coef = np.linalg.solve(G + lam * np.trace(G) / len(B) * np.eye(len(B)) + 1e-12 * np.eye(len(B)), B @ R.T)
+    return np.sqrt(((R - coef.T @ B) ** 2).sum(1))

@@ -15,15 +15,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.linear_model import LogisticRegression
 from scipy.stats import rankdata
 import mvtec
+from frame import knn, span
 data = mvtec.load()
 K = int(os.environ.get("K", "5"))
-def knn(S, Q):
-    d = (Q ** 2).sum(1)[:, None] + (S ** 2).sum(1)[None, :] - 2 * Q @ S.T
-    return np.sqrt(np.maximum(d, 0)).min(1)
-def span(S, Q, lam=0.1):
-    mu = S.mean(0); B = S - mu; G = B @ B.T; R = Q - mu
-    coef = np.linalg.solve(G + lam * np.trace(G) / len(B) * np.eye(len(B)) + 1e-12 * np.eye(len(B)), B @ R.T)
-    return np.sqrt(((R - coef.T @ B) ** 2).sum(1))
 def span_loo(S):
     return np.array([span(np.delete(S, i, 0), S[i:i+1])[0] for i in range(len(S))])
 res = {}

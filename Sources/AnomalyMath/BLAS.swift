@@ -61,13 +61,7 @@ public enum BLAS {
 
     /// The thread count BLAS runs with outside `withSingleThread`: what the process started
     /// with (OpenBLAS reads `OPENBLAS_NUM_THREADS`, else uses every core).
-    public static let defaultThreads: Int = {
-        #if canImport(Accelerate)
-        return coreCount
-        #else
-        return max(1, Int(openblas_get_num_threads()))
-        #endif
-    }()
+    public static let defaultThreads = max(1, threads)
 
     /// Runs `body` with BLAS single-threaded: for kernels that parallelise over rows themselves,
     /// and for products too small for OpenBLAS's two-thread split to pay off.
@@ -77,6 +71,12 @@ public enum BLAS {
     /// (A plain set-and-restore would let one caller restore two threads while another's
     /// per-row workers still run, oversubscribing the cores.) Nests.
     public static func withSingleThread<T>(_ body: () throws -> T) rethrows -> T {
+        try withSingleThread(if: true, body)
+    }
+
+    /// Runs `body` with BLAS single-threaded when `condition` holds, else as it is.
+    public static func withSingleThread<T>(if condition: Bool, _ body: () throws -> T) rethrows -> T {
+        guard condition else { return try body() }
         singleThreadUsers.enter()
         defer { singleThreadUsers.leave() }
         return try body()
@@ -90,10 +90,10 @@ private final class SingleThreadUsers: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0
 
+    // `BLAS.defaultThreads` is first read here, before any change to the thread count.
     func enter() {
-        let initial = BLAS.defaultThreads  // read before the first change
         lock.withLock {
-            if count == 0 && initial > 1 { BLAS.setThreads(1) }
+            if count == 0 && BLAS.defaultThreads > 1 { BLAS.setThreads(1) }
             count += 1
         }
     }

@@ -107,36 +107,36 @@ public enum Trainer {
             var total = 0.0, count = 0
             var start = 0
             let epochStart = DispatchTime.now().uptimeNanoseconds
-            while start < rows {
-                let end = min(start + batch, rows)
-                if options.dropLast && end - start < batch && start > 0 { break }
-                // Forward and backward in their own scope: the tape and the bound parameters share
-                // the weights' storage, and must be gone before the optimiser updates them in place.
-                func forwardBackward(seed: UInt64) throws -> (Float, [String: Matrix], [String: Matrix]) {
-                    let tape = Tape(training: true, seed: seed)
-                    let bound = BoundParameters(parameters, buffers: buffers, tape: tape, trainable: trainable)
-                    let loss = batchLoss(order[start..<end], bound)
-                    let value = loss.scalar
-                    guard value.isFinite else { throw TrainingError(epoch: epoch, batch: count, what: "loss") }
-                    tape.backward(from: loss)
-                    return (value, bound.gradients(), bound.bufferUpdates)
+            // One BLAS thread for the whole epoch when the products are small (`runsSingleThreaded`).
+            try BLAS.withSingleThread(if: smallProducts) {
+                while start < rows {
+                    let end = min(start + batch, rows)
+                    if options.dropLast && end - start < batch && start > 0 { break }
+                    // Forward and backward in their own scope: the tape and the bound parameters share
+                    // the weights' storage, and must be gone before the optimiser updates them in place.
+                    func forwardBackward(seed: UInt64) throws -> (Float, [String: Matrix], [String: Matrix]) {
+                        let tape = Tape(training: true, seed: seed)
+                        let bound = BoundParameters(parameters, buffers: buffers, tape: tape, trainable: trainable)
+                        let loss = batchLoss(order[start..<end], bound)
+                        let value = loss.scalar
+                        guard value.isFinite else { throw TrainingError(epoch: epoch, batch: count, what: "loss") }
+                        tape.backward(from: loss)
+                        return (value, bound.gradients(), bound.bufferUpdates)
+                    }
+                    var (value, gradients, bufferUpdates) = try forwardBackward(seed: rng.next())
+                    if let clip = options.clipNorm {
+                        let norm = Optimizer.clipGradients(&gradients, maxNorm: clip)
+                        guard norm.isFinite else { throw TrainingError(epoch: epoch, batch: count, what: "gradient") }
+                    } else if gradients.values.contains(where: { $0.values.contains { !$0.isFinite } }) {
+                        throw TrainingError(epoch: epoch, batch: count, what: "gradient")
+                    }
+                    optimizer.step(&parameters, gradients: gradients)
+                    for (name, value) in bufferUpdates { buffers.update(name, value) }
+                    total += Double(value)
+                    count += 1
+                    rowsSeen += end - start
+                    start = end
                 }
-                let stepSeed = rng.next()
-                var (value, gradients, bufferUpdates) = try smallProducts
-                    ? BLAS.withSingleThread { try forwardBackward(seed: stepSeed) }
-                    : forwardBackward(seed: stepSeed)
-                if let clip = options.clipNorm {
-                    let norm = Optimizer.clipGradients(&gradients, maxNorm: clip)
-                    guard norm.isFinite else { throw TrainingError(epoch: epoch, batch: count, what: "gradient") }
-                } else if gradients.values.contains(where: { $0.values.contains { !$0.isFinite } }) {
-                    throw TrainingError(epoch: epoch, batch: count, what: "gradient")
-                }
-                optimizer.step(&parameters, gradients: gradients)
-                for (name, value) in bufferUpdates { buffers.update(name, value) }
-                total += Double(value)
-                count += 1
-                rowsSeen += end - start
-                start = end
             }
             let epochNanoseconds = DispatchTime.now().uptimeNanoseconds - epochStart
             trainingNanoseconds += epochNanoseconds
