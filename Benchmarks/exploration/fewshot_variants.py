@@ -15,7 +15,6 @@ import numpy as np
 from scipy.linalg import eigh
 from scipy.stats import rankdata
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 
 import mvtec
 from frame import knn, span
@@ -49,8 +48,7 @@ for cat, (X, y) in data.items():
     gen = gen[:, ::-1][:, :8] / np.linalg.norm(gen[:, ::-1][:, :8], axis=0)
     u16 = directions(cn, 16)
     for seed in range(3):
-        tr, te, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-        S = tr[ytr == 0][np.random.default_rng(seed).choice((ytr == 0).sum(), K, replace=False)]
+        S, te, yte = mvtec.episode(X, y, K, seed)
         r = res.setdefault(cat, {})
         add = lambda k, s: r.setdefault(k, []).append(roc_auc_score(yte, s))
         add("knn", knn(S, te))
@@ -66,5 +64,4 @@ for cat, (X, y) in data.items():
         add("span + 8 discriminative directions", span(S, te, U=(gen * np.sqrt(np.linalg.eigvalsh(cn)[-1]) * 3).T))
         add("rank(span) + rank(knn)", rankdata(span(S, te)) + rankdata(knn(S, te)))
     print(cat, {k: round(float(np.mean(v)), 3) for k, v in r.items()}, flush=True)
-for k in next(iter(res.values())):
-    print(f"{k}: {np.mean([np.mean(res[c][k]) for c in res]):.4f}")
+mvtec.print_means(res)

@@ -10,7 +10,6 @@ DATASETS=../shared/datasets [K=5] [H=64] [ITERS=600] .venv-torch/bin/python Benc
 """
 import os
 import numpy as np, torch
-from sklearn.model_selection import train_test_split
 from sklearn.metrics import roc_auc_score
 import mvtec
 torch.set_num_threads(2)
@@ -49,11 +48,9 @@ for cat, (X, y) in data.items():
     r = res.setdefault(cat, {})
     with torch.no_grad():
         for seed in range(3):
-            tr, te, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-            S = tr[ytr == 0][np.random.default_rng(seed).choice((ytr == 0).sum(), K, replace=False)]
+            S, te, yte = mvtec.episode(X, y, K, seed)
             St, Tt = torch.tensor(S), torch.tensor(te)
             r.setdefault("span", []).append(roc_auc_score(yte, span(St, Tt).numpy()))
             r.setdefault("learned", []).append(roc_auc_score(yte, span(f(St), f(Tt)).numpy()))
     print(cat, {k: round(float(np.mean(v)), 3) for k, v in r.items()}, flush=True)
-for k in next(iter(res.values())):
-    print(f"{k}: {np.mean([np.mean(res[c][k]) for c in res]):.4f}")
+mvtec.print_means(res)

@@ -17,3 +17,17 @@ def load():
 
 def categories(data):
     return os.environ["CATS"].split(",") if os.environ.get("CATS") else list(data)
+
+
+def episode(X, y, K, seed):
+    """The target's episode: scikit-learn's stratified 70/30 split with `seed`, then K normal shots
+    from the train part drawn with numpy's default_rng(seed). Returns (shots, test rows, test labels)."""
+    from sklearn.model_selection import train_test_split
+    tr, te, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
+    return tr[ytr == 0][np.random.default_rng(seed).choice((ytr == 0).sum(), K, replace=False)], te, yte
+
+
+def print_means(res):
+    """Prints each score's mean ROC-AUC over categories from {category: {score: [per-seed ROC-AUC]}}."""
+    for k in next(iter(res.values())):
+        print(f"{k}: {np.mean([np.mean(res[c][k]) for c in res]):.4f}")

@@ -15,7 +15,6 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 
 import mvtec
 from frame import frame
@@ -55,12 +54,10 @@ for cat in mvtec.categories(data):
     w = minimize(ranking_loss, w0.copy(), args=(groups, w0), jac=True, method="L-BFGS-B").x
     r = res.setdefault(cat, {})
     for seed in range(3):
-        tr, te, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-        S = tr[ytr == 0][np.random.default_rng(seed).choice((ytr == 0).sum(), K, replace=False)]
+        S, te, yte = mvtec.episode(X, y, K, seed)
         T = frame(S)(te)
         for name, s in [("knn", T[:, 1]), ("span", T[:, 0]), ("logistic", logistic.decision_function(T)),
                         ("pairwise ranking", T @ w)]:
             r.setdefault(name, []).append(roc_auc_score(yte, s))
     print(cat, {k: round(float(np.mean(v)), 3) for k, v in r.items()}, flush=True)
-for k in next(iter(res.values())):
-    print(f"{k}: {np.mean([np.mean(res[c][k]) for c in res]):.4f}")
+mvtec.print_means(res)

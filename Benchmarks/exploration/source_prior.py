@@ -11,7 +11,6 @@ import os
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 
 import mvtec
 from frame import knn, span
@@ -24,8 +23,7 @@ for cat, (X, y) in data.items():
     within = [np.cov(Xs[ys == 0].T) for c, (Xs, ys) in data.items() if c != cat]
     prior = sum(w / np.trace(w) for w in within) / len(within)
     for seed in range(3):
-        tr, te, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-        S = tr[ytr == 0][np.random.default_rng(seed).choice((ytr == 0).sum(), K, replace=False)]
+        S, te, yte = mvtec.episode(X, y, K, seed)
         r = res.setdefault(cat, {})
         add = lambda k, s: r.setdefault(k, []).append(roc_auc_score(yte, s))
         add("knn", knn(S, te))
@@ -39,5 +37,4 @@ for cat, (X, y) in data.items():
                 P += eps * np.trace(P) / len(P) * np.eye(len(P))
                 add(f"posterior Gaussian, nu {nu}, eps {eps}", np.einsum("ij,ij->i", R, np.linalg.solve(P, R.T).T))
     print(cat, {k: round(float(np.mean(v)), 3) for k, v in r.items() if k in ("knn", "span, ridge 0.1")}, flush=True)
-for k in next(iter(res.values())):
-    print(f"{k}: {np.mean([np.mean(res[c][k]) for c in res]):.4f}")
+mvtec.print_means(res)

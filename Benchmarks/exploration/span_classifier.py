@@ -10,7 +10,6 @@ Run: DATASETS=../shared/datasets K=5 .venv/bin/python Benchmarks/exploration/spa
 import os
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 from sklearn.metrics import roc_auc_score
 from sklearn.linear_model import LogisticRegression
 from scipy.stats import rankdata
@@ -32,8 +31,7 @@ for cat, (X, y) in data.items():
     srcX = np.vstack(srcX); srcY = np.concatenate(srcY)
     clfs = {C: LogisticRegression(C=C, max_iter=3000, class_weight='balanced').fit(srcX, srcY) for C in [0.003, 0.03]}
     for seed in range(3):
-        tr, te, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
-        S = tr[ytr == 0][np.random.default_rng(seed).choice((ytr == 0).sum(), K, replace=False)]
+        S, te, yte = mvtec.episode(X, y, K, seed)
         mu = S.mean(0)
         r = res.setdefault(cat, {})
         add = lambda k, s: r.setdefault(k, []).append(roc_auc_score(yte, s))
