@@ -116,15 +116,18 @@ import Testing
         #expect(!Trainer.runsSingleThreaded(batch: 256, parameters: large))
     }
 
-    /// The thread count changes speed only: a step large enough for every BLAS thread gives
-    /// bitwise the weights it gives on one.
-    @Test func blasThreadCountLeavesWeightsUnchanged() throws {
+    /// The thread count changes speed, and results only by rounding: OpenBLAS kernels may split a
+    /// product differently on 1 and 2 threads (seen on AMD EPYC with the Haswell kernels), so a
+    /// step large enough for every BLAS thread gives the weights it gives on one to within 1e-5
+    /// relative (Float training, two SGD steps; Adam's normalised step would turn a rounding
+    /// difference in a near-zero gradient into a full step), not bitwise.
+    @Test func blasThreadCountChangesWeightsOnlyByRounding() throws {
         var rng = SeededGenerator(seed: 3)
         let x = Matrix(rows: 512, cols: 512, values: (0..<(512 * 512)).map { _ in Float(rng.nextGaussian()) })
         let net = Network([.init("fc", .perceptron(inputs: 512, hidden: [256], outputs: 512))])
         func train() throws -> ParameterSet {
             var (p, b) = net.initialise(seed: 1)
-            var opt = Optimizer(.adam(), learningRate: 1e-3)
+            var opt = Optimizer(.sgd(), learningRate: 1e-2)
             let options = TrainingOptions(epochs: 1, batchSize: 256, seed: 1)
             _ = try Trainer.train(parameters: &p, buffers: &b, rows: x.rows, options: options, optimizer: &opt) { batch, bound in
                 let input = bound.tape.constant(x.rows(at: batch))
@@ -134,7 +137,13 @@ import Testing
         }
         let threaded = try train()
         #expect(!Trainer.runsSingleThreaded(batch: 256, parameters: threaded))
-        #expect(try BLAS.withSingleThread(train) == threaded)
+        let single = try BLAS.withSingleThread(train)
+        #expect(single.names == threaded.names)
+        for name in threaded.names {
+            let a = single[name]!.values, b = threaded[name]!.values
+            let error = zip(a, b).map { abs($0 - $1) / (abs($1) + 1e-3) }.max() ?? 0
+            #expect(error < 1e-5, "\(name): \(error)")
+        }
     }
 
     @Test func learnsALinearMap() throws {

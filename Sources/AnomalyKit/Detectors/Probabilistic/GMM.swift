@@ -320,32 +320,18 @@ public struct FittedGMM: FittedDetector {
     public var weights: [Double] { mixture.weights }
     public var means: [Double] { mixture.means }
 
-    /// Negative log-likelihood of each row. - Complexity: O(m·K·d²), parallel over row blocks.
+    /// Negative log-likelihood of each row, in fixed-shape blocks (a row's score does not depend on
+    /// its batch). - Complexity: O(m·K·d²), parallel over row blocks.
     public func scores(_ data: Matrix) throws -> [Double] {
         try validateForScoring(data)
-        let n = data.rows, d = data.cols
-        var out = [Double](repeating: 0, count: n)
-        let block = 2048
-        let blocks = (n + block - 1) / block
-        let mixture = self.mixture
-        let x = data.doubleValues
-        x.withUnsafeBufferPointer { vb in
-            out.withUnsafeMutableBufferPointer { ob in
-                let v = SharedBuffer(vb), o = SharedMutableBuffer(ob)
-                BLAS.withSingleThread {
-                    parallelFor(blocks) { range in
-                        for b in range {
-                            let start = b * block, m = min(block, n - start)
-                            let x = Array(UnsafeBufferPointer(start: v.base + start * d, count: m * d))
-                            let l = mixture.logLikelihoods(x, n: m)
-                            for i in 0..<m { o[start + i] = -l[i] }
-                        }
-                    }
-                }
-            }
+        let mixture = self.mixture, block = Self.scoringBlock
+        return ProbabilisticSupport.scoredInFixedBlocks(data.doubleValues, rows: data.rows, cols: data.cols, block: block) { rows in
+            mixture.logLikelihoods(rows, n: block).map { -$0 }
         }
-        return out
     }
+
+    /// Rows per scoring block: small enough that one row costs little, large enough for BLAS.
+    static let scoringBlock = 64
 
     public func save(to state: inout DetectorState) {
         let k = mixture.k, d = mixture.d

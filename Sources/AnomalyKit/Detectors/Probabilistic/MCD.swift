@@ -127,11 +127,15 @@ public struct FittedMCD: FittedDetector {
         self.trainingScores = trainingScores
     }
 
-    /// Squared Mahalanobis distances. - Complexity: O(m·d²) through BLAS.
+    /// Squared Mahalanobis distances, in fixed-shape blocks (a row's score does not depend on its
+    /// batch). - Complexity: O(m·d²) through BLAS, parallel over row blocks.
     public func scores(_ data: Matrix) throws -> [Double] {
         try validateForScoring(data)
-        return FastMCD.mahalanobis(ProbabilisticSupport.doubles(data), n: data.rows, d: featureCount,
-                                   location: location, precision: precision)
+        let d = featureCount, location = self.location, precision = self.precision, block = 64
+        return ProbabilisticSupport.scoredInFixedBlocks(ProbabilisticSupport.doubles(data), rows: data.rows, cols: d,
+                                                        block: block) { rows in
+            FastMCD.mahalanobis(rows, n: block, d: d, location: location, precision: precision)
+        }
     }
 
     public func save(to state: inout DetectorState) {

@@ -189,6 +189,36 @@ enum ProbabilisticSupport {
         return 2 * s
     }
 
+    /// Scores the rows of row-major `x` (`n × d`) in blocks of exactly `block` rows (the last padded
+    /// with zero rows, whose values are dropped), in parallel with single-threaded BLAS inside.
+    /// Every row then goes through products of one shape on one thread whatever its batch, so its
+    /// score does not depend on the rows scored with it: BLAS kernels round differently for other
+    /// shapes and thread counts. `score` maps one `block × d` block to one value per row.
+    /// - Complexity: that of `score` on ⌈n / block⌉ blocks (at most `block − 1` padding rows).
+    static func scoredInFixedBlocks(_ x: [Double], rows n: Int, cols d: Int, block: Int = 64,
+                                    _ score: @Sendable ([Double]) -> [Double]) -> [Double] {
+        guard n > 0 else { return [] }
+        let blocks = (n + block - 1) / block
+        var out = [Double](repeating: 0, count: n)
+        x.withUnsafeBufferPointer { xb in
+            out.withUnsafeMutableBufferPointer { ob in
+                let v = SharedBuffer(xb), o = SharedMutableBuffer(ob)
+                BLAS.withSingleThread {
+                    parallelFor(blocks) { range in
+                        for b in range {
+                            let start = b &* block, m = min(block, n &- start)
+                            var rows = [Double](repeating: 0, count: block &* d)
+                            for i in 0..<(m &* d) { rows[i] = v[start &* d &+ i] }
+                            let s = score(rows)
+                            for i in 0..<m { o[start &+ i] = s[i] }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
     /// Squared Mahalanobis distances `(x − μ)ᵀ P (x − μ)` of the rows of row-major `x` (`n × d`),
     /// through one `dgemm` per block of rows. - Complexity: O(n·d²)
     static func mahalanobis(_ x: UnsafePointer<Double>, rows n: Int, cols d: Int,
