@@ -11,6 +11,16 @@ public enum TestSupport {
         return path
     }
 
+    /// The repository's root folder (where Package.swift is).
+    public static var repositoryRoot: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    /// A file of the repository, by its path from the root (`Data/42_WBC.npz`).
+    public static func repositoryFile(_ path: String) -> String { repositoryRoot + "/" + path }
+
     /// The shared benchmark datasets folder (`../shared/datasets` from the repo root), if present.
     public static var sharedDatasets: String? {
         var url = URL(fileURLWithPath: #filePath)

@@ -1,0 +1,55 @@
+import AnomalyKit
+import Foundation
+import Testing
+import TestSupport
+
+/// Model files written by AnomalyKit 0.1.0 (format version 1; `scripts/fixtures/make_v1_models.sh`)
+/// keep loading and give the scores 0.1.0 gave, to 1e-6 relative (the files were written on
+/// another machine's BLAS kernels; the Float detectors round differently there).
+@Suite struct VersionOneModelTests {
+    static let folder = "v1-models"
+
+    static func fixture(_ name: String) throws -> String {
+        let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures/\(folder)"))
+        return url.path
+    }
+
+    /// The data each model scored, and how it was read.
+    static let scoredData: [String: String] = [
+        "knn_csv_standard_mean": "wbc.csv", "devnet_relative": "29_Pima.npz",
+    ]
+
+    static let scoredModels = ["knn_csv_standard_mean", "iforest", "gmm", "mcd", "hbos", "autoencoder", "ensemble",
+                               "devnet_relative", "autoencoder_center", "autoencoder_metasgd"]
+
+    static func recordedScores(_ name: String) throws -> (scores: [Double], labels: [Int]) {
+        let text = try String(contentsOfFile: try fixture("\(name).scores.csv"), encoding: .utf8)
+        var scores: [Double] = [], labels: [Int] = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let cells = line.split(separator: ",")
+            scores.append(try #require(Double(cells[0])))
+            labels.append(try #require(Int(cells[1])))
+        }
+        return (scores, labels)
+    }
+
+    @Test(arguments: scoredModels)
+    func aVersionOneModelGivesTheScoresItGaveIn010(name: String) throws {
+        let model = try AnomalyModel.load(from: try Self.fixture("\(name).safetensors"))
+        let dataName = Self.scoredData[name] ?? "42_WBC.npz"
+        let data: Dataset
+        if dataName.hasSuffix(".csv") {
+            data = try DataLoader.load(path: try Self.fixture(dataName), labelColumn: "y", drop: ["id"],
+                                       schema: model.schema, allowMissing: true)
+        } else {
+            data = try DataLoader.load(path: TestSupport.repositoryFile("Data/\(dataName)"))
+        }
+        let (expected, labels) = try Self.recordedScores(name)
+        let scores = try model.scores(data.x)
+        #expect(scores.count == expected.count)
+        let error = zip(scores, expected).map { abs($0 - $1) / (abs($1) + 1e-6) }.max() ?? 0
+        #expect(error < 1e-6, "\(name): largest relative difference \(error)")
+        let flips = zip(model.labels(forScores: scores), labels).filter { $0 != $1 }.count
+        #expect(flips <= 1, "\(name): \(flips) labels differ")
+    }
+}
