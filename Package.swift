@@ -29,14 +29,15 @@ let package = Package(
             name: "AnomalyKit",
             dependencies: ["AnomalyMath", "AnomalyNN", "ZIPFoundation"]
         ),
-        .executableTarget(
-            name: "anomalykit",
+        .target(
+            name: "AnomalyCLI",
             dependencies: [
                 "AnomalyKit",
                 "AnomalyNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(name: "anomalykit", dependencies: ["AnomalyCLI"]),
         .target(name: "TestSupport", dependencies: ["AnomalyKit"], path: "Tests/TestSupport"),
         .testTarget(name: "AnomalyMathTests", dependencies: ["AnomalyMath"]),
         .testTarget(name: "AnomalyNNTests", dependencies: ["AnomalyNN"]),
@@ -45,5 +46,6 @@ let package = Package(
             dependencies: ["AnomalyKit", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "AnomalyCLITests", dependencies: ["AnomalyCLI", "TestSupport"]),
     ]
 )

@@ -74,27 +74,25 @@ struct PretrainCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary.") var json = false
 
     func run() throws {
-        try reportingErrors {
-            let (detector, contamination, _, _) = try detectorOptions.resolve()
-            let domains = try loadDomains(try splitList(source, option: "--source"), input)
-            for d in domains.dropFirst() where d.data.x.cols != domains[0].data.x.cols {
-                throw AnomalyError.shape("has \(d.data.x.cols) features but \(domains[0].path) has \(domains[0].data.x.cols)", field: d.path)
+        let (detector, contamination, _, _) = try detectorOptions.resolve()
+        let domains = try loadDomains(try splitList(source, option: "--source"), input)
+        for d in domains.dropFirst() where d.data.x.cols != domains[0].data.x.cols {
+            throw AnomalyError.shape("has \(d.data.x.cols) features but \(domains[0].path) has \(domains[0].data.x.cols)", field: d.path)
+        }
+        let (m, seconds) = try Stopwatch.measure { () throws -> AnomalyModel in
+            if domainNorm == "relative" {
+                return try AnomalyModel.pretrainRelative(detector, sources: domains.map(\.data), shots: shots, seed: seed,
+                                                         contamination: contamination, featureNames: domains[0].names)
             }
-            let (m, seconds) = try Stopwatch.measure { () throws -> AnomalyModel in
-                if domainNorm == "relative" {
-                    return try AnomalyModel.pretrainRelative(detector, sources: domains.map(\.data), shots: shots, seed: seed,
-                                                             contamination: contamination, featureNames: domains[0].names)
-                }
-                let pooled = try parseDomainNorm(domainNorm).map { DomainFrame.pooled(domains.map(\.data), norm: $0, count: nil, seed: 0) }
-                    ?? DomainData.pooled(domains.map(\.data))
-                return try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination, featureNames: domains[0].names)
-            }
-            try m.save(to: model)
-            let summary: [String: Any] = ["detector": m.detectorName, "sources": domains.map(\.path), "rows": m.trainingRows,
-                                          "features": m.featureCount, "fit_seconds": seconds, "model": model, "domain_norm": domainNorm as Any]
-            if json { print(try jsonString(summary)) } else {
-                print("pretrained \(m.detectorName) on \(domains.count) source file(s), \(m.trainingRows) rows × \(m.featureCount) features in \(fmt(seconds, 2)) s → \(model)")
-            }
+            let pooled = try parseDomainNorm(domainNorm).map { DomainFrame.pooled(domains.map(\.data), norm: $0, count: nil, seed: 0) }
+                ?? DomainData.pooled(domains.map(\.data))
+            return try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination, featureNames: domains[0].names)
+        }
+        try m.save(to: model)
+        let summary: [String: Any] = ["detector": m.detectorName, "sources": domains.map(\.path), "rows": m.trainingRows,
+                                      "features": m.featureCount, "fit_seconds": seconds, "model": model, "domain_norm": domainNorm as Any]
+        if json { output(try jsonString(summary)) } else {
+            output("pretrained \(m.detectorName) on \(domains.count) source file(s), \(m.trainingRows) rows × \(m.featureCount) features in \(fmt(seconds, 2)) s → \(model)")
         }
     }
 }
@@ -115,25 +113,23 @@ struct FinetuneCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary.") var json = false
 
     func run() throws {
-        try reportingErrors {
-            guard model.count == 2 else {
-                throw AnomalyError.parameter("--model", "give --model twice: the pretrained model, then the output (got \(model.count))")
-            }
-            let tuning = try tune.tuning(seed: seed)
-            let base = try AnomalyModel.load(from: model[0])
-            let ds = try DataLoader.load(path: train, labelColumn: input.labelColumn, drop: input.dropList,
-                                         delimiter: try input.delimiterCharacter, schema: base.schema, allowMissing: false)
-            try ds.x.requireFinite(train)
-            let target = DomainData(x: ds.x, labels: ds.labels)
-            let (tuned, seconds) = try Stopwatch.measure {
-                tune.relative ? try base.fineTunedRelative(on: target, shots: shots, tuning: tuning) : try base.fineTuned(on: target, tuning: tuning)
-            }
-            try tuned.save(to: model[1])
-            let summary: [String: Any] = ["detector": tuned.detectorName, "base": model[0], "model": model[1],
-                                          "rows": ds.rowCount, "fit_seconds": seconds, "frozen": tuning.freeze, "new_head": tuning.newHead]
-            if json { print(try jsonString(summary)) } else {
-                print("fine-tuned \(tuned.detectorName) on \(ds.rowCount) rows of \(train) in \(fmt(seconds, 2)) s → \(model[1])")
-            }
+        guard model.count == 2 else {
+            throw AnomalyError.parameter("--model", "give --model twice: the pretrained model, then the output (got \(model.count))")
+        }
+        let tuning = try tune.tuning(seed: seed)
+        let base = try AnomalyModel.load(from: model[0])
+        let ds = try DataLoader.load(path: train, labelColumn: input.labelColumn, drop: input.dropList,
+                                     delimiter: try input.delimiterCharacter, schema: base.schema, allowMissing: false)
+        try ds.x.requireFinite(train)
+        let target = DomainData(x: ds.x, labels: ds.labels)
+        let (tuned, seconds) = try Stopwatch.measure {
+            tune.relative ? try base.fineTunedRelative(on: target, shots: shots, tuning: tuning) : try base.fineTuned(on: target, tuning: tuning)
+        }
+        try tuned.save(to: model[1])
+        let summary: [String: Any] = ["detector": tuned.detectorName, "base": model[0], "model": model[1],
+                                      "rows": ds.rowCount, "fit_seconds": seconds, "frozen": tuning.freeze, "new_head": tuning.newHead]
+        if json { output(try jsonString(summary)) } else {
+            output("fine-tuned \(tuned.detectorName) on \(ds.rowCount) rows of \(train) in \(fmt(seconds, 2)) s → \(model[1])")
         }
     }
 }
@@ -160,51 +156,49 @@ struct TransferCommand: ParsableCommand {
     @Flag(help: "Print exactly one JSON object.") var json = false
 
     func run() throws {
-        try reportingErrors {
-            guard let adaptation = Adaptation(rawValue: adapt) else {
-                throw AnomalyError.parameter("--adapt", "expected one of \(Adaptation.allCases.map(\.rawValue).joined(separator: ", ")); got '\(adapt)'")
-            }
-            if let alpha, !(0...1).contains(alpha) { throw AnomalyError.parameter("--alpha", "must be in [0, 1], got \(alpha)") }
-            guard targetWeight >= 0, targetWeight.isFinite else {
-                throw AnomalyError.parameter("--target-weight", "must be ≥ 0, got \(targetWeight)")
-            }
-            let resolved = try resolveDetector(detector, params: params)
-            let sourcePaths = try splitList(source, option: "--source")
-            let targetURL = URL(fileURLWithPath: target).standardizedFileURL.resolvingSymlinksInPath()
-            for s in sourcePaths where URL(fileURLWithPath: s).standardizedFileURL.resolvingSymlinksInPath() == targetURL {
-                throw AnomalyError.parameter("--source", "\(s) is the target itself; sources must differ from the target")
-            }
-            let sources = try loadDomains(sourcePaths, input)
-            let targetData = try loadDomains([target], input)[0]
-            let tuning = try tune.tuning(seed: seed)
-            if tune.domainNorm != nil {
-                throw AnomalyError.parameter("--domain-norm", "in the transfer experiment, per-domain normalisation is '--adapt center', '--adapt standardize' or '--adapt relative'")
-            }
-            var experiment = TransferExperiment(shots: shots)
-            experiment.anomalyShots = anomalyShots
-            experiment.adaptation = adaptation
-            experiment.seed = seed
-            experiment.freeze = tuning.freeze
-            experiment.newHead = tuning.newHead
-            experiment.fineTuneLearningRate = tuning.learningRate
-            experiment.fineTuneEpochs = tuning.epochs
-            experiment.alpha = alpha
-            experiment.targetWeight = targetWeight
-            let outcome = try experiment.run(anyDetector: resolved.detector, sources: sources.map(\.data),
-                                             sourceNames: sources.map(\.path), target: targetData.data, targetName: target)
-            if json {
-                var object: [String: Any] = [
-                    "detector": detector, "target": target, "sources": sourcePaths, "shots": shots, "anomaly_shots": anomalyShots,
-                    "adapt": adaptation.rawValue, "seed": seed, "n_test": outcome.testRows, "n_test_anomalies": outcome.testAnomalies,
-                    "source_rows": outcome.sourceRows, "alpha": outcome.alpha as Any,
-                ]
-                for (name, result, reason) in outcome.modes { object[name] = modeJSON(result, reason) }
-                print(try jsonString(object))
-            } else {
-                print("transfer: \(detector), \(sourcePaths.count) source file(s) (\(outcome.sourceRows) rows) → \(target)")
-                print("K = \(shots) normal shots, A = \(anomalyShots) anomaly shots, adaptation \(adaptation.rawValue), seed \(seed); test \(outcome.testRows) rows (\(outcome.testAnomalies) anomalies)")
-                print(modeTable(outcome.modes))
-            }
+        guard let adaptation = Adaptation(rawValue: adapt) else {
+            throw AnomalyError.parameter("--adapt", "expected one of \(Adaptation.allCases.map(\.rawValue).joined(separator: ", ")); got '\(adapt)'")
+        }
+        if let alpha, !(0...1).contains(alpha) { throw AnomalyError.parameter("--alpha", "must be in [0, 1], got \(alpha)") }
+        guard targetWeight >= 0, targetWeight.isFinite else {
+            throw AnomalyError.parameter("--target-weight", "must be ≥ 0, got \(targetWeight)")
+        }
+        let resolved = try resolveDetector(detector, params: params)
+        let sourcePaths = try splitList(source, option: "--source")
+        let targetURL = URL(fileURLWithPath: target).standardizedFileURL.resolvingSymlinksInPath()
+        for s in sourcePaths where URL(fileURLWithPath: s).standardizedFileURL.resolvingSymlinksInPath() == targetURL {
+            throw AnomalyError.parameter("--source", "\(s) is the target itself; sources must differ from the target")
+        }
+        let sources = try loadDomains(sourcePaths, input)
+        let targetData = try loadDomains([target], input)[0]
+        let tuning = try tune.tuning(seed: seed)
+        if tune.domainNorm != nil {
+            throw AnomalyError.parameter("--domain-norm", "in the transfer experiment, per-domain normalisation is '--adapt center', '--adapt standardize' or '--adapt relative'")
+        }
+        var experiment = TransferExperiment(shots: shots)
+        experiment.anomalyShots = anomalyShots
+        experiment.adaptation = adaptation
+        experiment.seed = seed
+        experiment.freeze = tuning.freeze
+        experiment.newHead = tuning.newHead
+        experiment.fineTuneLearningRate = tuning.learningRate
+        experiment.fineTuneEpochs = tuning.epochs
+        experiment.alpha = alpha
+        experiment.targetWeight = targetWeight
+        let outcome = try experiment.run(anyDetector: resolved.detector, sources: sources.map(\.data),
+                                         sourceNames: sources.map(\.path), target: targetData.data, targetName: target)
+        if json {
+            var object: [String: Any] = [
+                "detector": detector, "target": target, "sources": sourcePaths, "shots": shots, "anomaly_shots": anomalyShots,
+                "adapt": adaptation.rawValue, "seed": seed, "n_test": outcome.testRows, "n_test_anomalies": outcome.testAnomalies,
+                "source_rows": outcome.sourceRows, "alpha": outcome.alpha as Any,
+            ]
+            for (name, result, reason) in outcome.modes { object[name] = modeJSON(result, reason) }
+            output(try jsonString(object))
+        } else {
+            output("transfer: \(detector), \(sourcePaths.count) source file(s) (\(outcome.sourceRows) rows) → \(target)")
+            output("K = \(shots) normal shots, A = \(anomalyShots) anomaly shots, adaptation \(adaptation.rawValue), seed \(seed); test \(outcome.testRows) rows (\(outcome.testAnomalies) anomalies)")
+            output(modeTable(outcome.modes))
         }
     }
 }

@@ -18,7 +18,7 @@ struct DetectorsCommand: ParsableCommand {
                                                           "values": $0.rangeDescription, "help": $0.help] }]
             }
             let data = try JSONSerialization.data(withJSONObject: list, options: [.prettyPrinted, .sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            output(String(decoding: data, as: UTF8.self))
             return
         }
         // Columns as wide as their longest entry, so no name or default is cut.
@@ -28,9 +28,9 @@ struct DetectorsCommand: ParsableCommand {
         let settings = descriptors.flatMap { $0.parameters + [ContaminationThreshold.contaminationSpec] }
         let paramWidth = settings.map { "    --param \($0.name)=\($0.defaultValue)".count }.max() ?? 0
         for d in descriptors {
-            print("\(pad(d.name, nameWidth)) \(pad(d.family, familyWidth)) \(d.summary)")
+            output("\(pad(d.name, nameWidth)) \(pad(d.family, familyWidth)) \(d.summary)")
             for p in d.parameters + [ContaminationThreshold.contaminationSpec] {
-                print(pad("    --param \(p.name)=\(p.defaultValue)", paramWidth) + "  \(p.rangeDescription); \(p.help)")
+                output(pad("    --param \(p.name)=\(p.defaultValue)", paramWidth) + "  \(p.rangeDescription); \(p.help)")
             }
         }
     }

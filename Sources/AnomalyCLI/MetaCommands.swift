@@ -82,25 +82,23 @@ struct MetaTrainCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary.") var json = false
 
     func run() throws {
-        try reportingErrors {
-            let (learning, resolved, tasks) = try meta.resolve(input)
-            var sampler = try EpisodeSampler(tasks: tasks, shots: meta.shots, anomalyShots: meta.anomalyShots,
-                                             querySize: meta.querySize, seed: meta.seed)
-            if learning.method == .metric {
-                try saveMetric(&sampler, tasks: tasks, contamination: resolved.contamination)
-                return
-            }
-            let (fitted, seconds) = try Stopwatch.measure { try learning.train(anyDetector: resolved.detector, sampler: &sampler) }
-            let m = try save(fitted, contamination: resolved.contamination, tasks: tasks)
-            let summary: [String: Any] = ["detector": m.detectorName, "method": learning.method.rawValue, "tasks": tasks.map(\.name),
-                                          "iterations": learning.iterations, "inner_lr": learning.innerLearningRate,
-                                          "inner_epochs": learning.innerEpochs, "domain_norm": learning.domainNorm?.rawValue ?? "none",
-                                          "fit_seconds": seconds, "model": model]
-            if json { print(try jsonString(summary)) } else {
-                print("meta-trained \(m.detectorName) (\(learning.method.rawValue)) on \(tasks.count) tasks, \(learning.iterations) iterations in \(fmt(seconds, 2)) s → \(model)")
-                let rate = learning.method == .metasgd ? "" : " --lr \(learning.innerLearningRate)"  // metasgd: its learned rates
-                print("adapt with: anomalykit finetune --model \(model) --train SUPPORT --domain-norm \(learning.domainNorm?.rawValue ?? "none")\(rate) --epochs \(learning.innerEpochs) --model tuned.safetensors")
-            }
+        let (learning, resolved, tasks) = try meta.resolve(input)
+        var sampler = try EpisodeSampler(tasks: tasks, shots: meta.shots, anomalyShots: meta.anomalyShots,
+                                         querySize: meta.querySize, seed: meta.seed)
+        if learning.method == .metric {
+            try saveMetric(&sampler, tasks: tasks, contamination: resolved.contamination)
+            return
+        }
+        let (fitted, seconds) = try Stopwatch.measure { try learning.train(anyDetector: resolved.detector, sampler: &sampler) }
+        let m = try save(fitted, contamination: resolved.contamination, tasks: tasks)
+        let summary: [String: Any] = ["detector": m.detectorName, "method": learning.method.rawValue, "tasks": tasks.map(\.name),
+                                      "iterations": learning.iterations, "inner_lr": learning.innerLearningRate,
+                                      "inner_epochs": learning.innerEpochs, "domain_norm": learning.domainNorm?.rawValue ?? "none",
+                                      "fit_seconds": seconds, "model": model]
+        if json { output(try jsonString(summary)) } else {
+            output("meta-trained \(m.detectorName) (\(learning.method.rawValue)) on \(tasks.count) tasks, \(learning.iterations) iterations in \(fmt(seconds, 2)) s → \(model)")
+            let rate = learning.method == .metasgd ? "" : " --lr \(learning.innerLearningRate)"  // metasgd: its learned rates
+            output("adapt with: anomalykit finetune --model \(model) --train SUPPORT --domain-norm \(learning.domainNorm?.rawValue ?? "none")\(rate) --epochs \(learning.innerEpochs) --model tuned.safetensors")
         }
     }
 }
@@ -126,9 +124,9 @@ extension MetaTrainCommand {
                                       "directions": result.directionCount, "scale": result.scale, "ridge": result.model.ridge,
                                       "episode_roc_auc": result.episodeAUC, "span_only_episode_roc_auc": result.spanOnlyEpisodeAUC,
                                       "fit_seconds": seconds, "model": model]
-        if json { print(try jsonString(summary)) } else {
-            print("meta-trained a metric on \(tasks.count) tasks in \(fmt(seconds, 2)) s: \(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode ROC-AUC \(fmt(result.episodeAUC)) (span of the shots alone \(fmt(result.spanOnlyEpisodeAUC))) → \(model)")
-            print("score with: anomalykit score --model \(model) --support NORMAL_ROWS --data X --out scores.csv")
+        if json { output(try jsonString(summary)) } else {
+            output("meta-trained a metric on \(tasks.count) tasks in \(fmt(seconds, 2)) s: \(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode ROC-AUC \(fmt(result.episodeAUC)) (span of the shots alone \(fmt(result.spanOnlyEpisodeAUC))) → \(model)")
+            output("score with: anomalykit score --model \(model) --support NORMAL_ROWS --data X --out scores.csv")
         }
     }
 }
@@ -145,28 +143,26 @@ struct MetaCommand: ParsableCommand {
     @Flag(help: "Print exactly one JSON object.") var json = false
 
     func run() throws {
-        try reportingErrors {
-            let (learning, resolved, tasks) = try meta.resolve(input, excluding: target)
-            let targetData = try loadDomains([target], input)[0]
-            var experiment = MetaExperiment(method: learning.method, shots: meta.shots)
-            experiment.learning = learning
-            experiment.anomalyShots = meta.anomalyShots
-            experiment.querySize = meta.querySize
-            experiment.seed = meta.seed
-            let outcome = try experiment.run(anyDetector: resolved.detector, tasks: tasks, target: targetData.data, targetName: target)
-            if json {
-                var object: [String: Any] = [
-                    "detector": meta.detector, "method": learning.method.rawValue, "target": target, "tasks": tasks.map(\.name),
-                    "shots": meta.shots, "anomaly_shots": meta.anomalyShots, "seed": meta.seed,
-                    "n_test": outcome.testRows, "n_test_anomalies": outcome.testAnomalies,
-                ]
-                for (name, result, reason) in outcome.modes { object[name] = modeJSON(result, reason) }
-                print(try jsonString(object))
-            } else {
-                print("meta: \(meta.detector), \(learning.method.rawValue), \(tasks.count) tasks → \(target)")
-                print("K = \(meta.shots), A = \(meta.anomalyShots), seed \(meta.seed); test \(outcome.testRows) rows (\(outcome.testAnomalies) anomalies)")
-                print(modeTable(outcome.modes))
-            }
+        let (learning, resolved, tasks) = try meta.resolve(input, excluding: target)
+        let targetData = try loadDomains([target], input)[0]
+        var experiment = MetaExperiment(method: learning.method, shots: meta.shots)
+        experiment.learning = learning
+        experiment.anomalyShots = meta.anomalyShots
+        experiment.querySize = meta.querySize
+        experiment.seed = meta.seed
+        let outcome = try experiment.run(anyDetector: resolved.detector, tasks: tasks, target: targetData.data, targetName: target)
+        if json {
+            var object: [String: Any] = [
+                "detector": meta.detector, "method": learning.method.rawValue, "target": target, "tasks": tasks.map(\.name),
+                "shots": meta.shots, "anomaly_shots": meta.anomalyShots, "seed": meta.seed,
+                "n_test": outcome.testRows, "n_test_anomalies": outcome.testAnomalies,
+            ]
+            for (name, result, reason) in outcome.modes { object[name] = modeJSON(result, reason) }
+            output(try jsonString(object))
+        } else {
+            output("meta: \(meta.detector), \(learning.method.rawValue), \(tasks.count) tasks → \(target)")
+            output("K = \(meta.shots), A = \(meta.anomalyShots), seed \(meta.seed); test \(outcome.testRows) rows (\(outcome.testAnomalies) anomalies)")
+            output(modeTable(outcome.modes))
         }
     }
 }

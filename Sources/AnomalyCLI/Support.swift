@@ -6,29 +6,19 @@ import Foundation
 import Glibc
 #endif
 
-/// Prints a user-facing error on stderr and exits non-zero; AnomalyErrors already name the file,
-/// line, column or field.
-func reportingErrors(_ body: () throws -> Void) throws {
-    do {
-        try body()
-    } catch let e as AnomalyError {
-        FileHandle.standardError.write(Data("anomalykit: error: \(e)\n".utf8))
-        throw ExitCode(e.kind == .parameter ? 64 : 65)
-    } catch let e as ExitCode {
-        throw e
-    } catch {
-        FileHandle.standardError.write(Data("anomalykit: error: \(error)\n".utf8))
-        throw ExitCode.failure
-    }
+/// Writes a line to the command's standard output (tables, JSON).
+func output(_ text: String = "") {
+    Console.current.write(text + "\n", to: .output)
 }
 
-/// Writes a line to stderr (progress and notes; stdout stays clean for tables and JSON).
+/// Writes a line to the command's standard error (progress and notes; stdout stays clean for
+/// tables and JSON).
 func note(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    Console.current.write(text + "\n", to: .error)
 }
 
 /// True when stderr is a terminal (progress bars only then).
-var stderrIsTerminal: Bool { isatty(2) != 0 }
+var stderrIsTerminal: Bool { Console.current.isTerminal && isatty(2) != 0 }
 
 /// Options every command that fits a detector shares.
 struct DetectorOptions: ParsableArguments {

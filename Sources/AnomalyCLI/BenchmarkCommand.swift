@@ -82,38 +82,36 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.") var quiet = false
 
     func run() throws {
-        try reportingErrors {
-            let names = try detectors.map { list in
-                try list.split(separator: ",").map { n in
-                    let name = n.trimmingCharacters(in: .whitespaces)
-                    _ = try DetectorRegistry.type(named: name)
-                    return name
-                }
-            } ?? DetectorRegistry.unsupervisedNames
-            let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn)
-            let runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
-            let runs = try runner.run(files: files, input: input)
-            if let scores {
-                try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true)
-                // The runner goes dataset by dataset, each with every detector in order.
-                for start in stride(from: 0, to: runs.count, by: names.count) {
-                    let dataset = Array(runs[start..<(start + names.count)])
-                    try writeTestScores(dataset, to: (scores as NSString).appendingPathComponent(dataset[0].dataset + ".csv"))
-                }
+        let names = try detectors.map { list in
+            try list.split(separator: ",").map { n in
+                let name = n.trimmingCharacters(in: .whitespaces)
+                _ = try DetectorRegistry.type(named: name)
+                return name
             }
-            if let report { try writeAtomically(Data(markdownReport(runs, detectors: names).utf8), to: report) }
-            if json {
-                print(try jsonString(["seed": seed, "runs": runs.map { r -> [String: Any] in
-                    var o: [String: Any] = ["dataset": r.dataset, "detector": r.detector]
-                    if let res = r.result { o.merge(res.jsonObject) { a, _ in a } }
-                    if let e = r.error { o["error"] = e }
-                    return o
-                }]))
-            } else {
-                print(textTable(runs))
-                print("")
-                print(summaryTable(runs, detectors: names))
+        } ?? DetectorRegistry.unsupervisedNames
+        let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn)
+        let runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
+        let runs = try runner.run(files: files, input: input)
+        if let scores {
+            try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true)
+            // The runner goes dataset by dataset, each with every detector in order.
+            for start in stride(from: 0, to: runs.count, by: names.count) {
+                let dataset = Array(runs[start..<(start + names.count)])
+                try writeTestScores(dataset, to: (scores as NSString).appendingPathComponent(dataset[0].dataset + ".csv"))
             }
+        }
+        if let report { try writeAtomically(Data(markdownReport(runs, detectors: names).utf8), to: report) }
+        if json {
+            output(try jsonString(["seed": seed, "runs": runs.map { r -> [String: Any] in
+                var o: [String: Any] = ["dataset": r.dataset, "detector": r.detector]
+                if let res = r.result { o.merge(res.jsonObject) { a, _ in a } }
+                if let e = r.error { o["error"] = e }
+                return o
+            }]))
+        } else {
+            output(textTable(runs))
+            output("")
+            output(summaryTable(runs, detectors: names))
         }
     }
 

@@ -41,37 +41,35 @@ struct SelectTrainCommand: ParsableCommand {
     @Flag(help: "Print a JSON summary.") var json = false
 
     func run() throws {
-        try reportingErrors {
-            guard neighbors >= 1 else { throw AnomalyError.parameter("--neighbors", "must be ≥ 1, got \(neighbors)") }
-            guard (0...1).contains(shrinkage) else { throw AnomalyError.parameter("--shrinkage", "must be in [0, 1], got \(shrinkage)") }
-            let results = try BenchmarkResults(paths: try splitList(benchmark, option: "--benchmark"))
-            let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: nil)
-            var names: [String] = [], features: [[Double]] = [], performance: [[Double?]] = []
-            for file in files {
-                let stem = datasetStem(file)
-                guard let row = results.auc[stem] else { continue }
-                let ds = try DataLoader.load(path: file)
-                features.append(try metaFeatures(ds.x, file: file))
-                names.append(stem)
-                performance.append(results.detectors.map { row[$0] })
-            }
-            guard !names.isEmpty else {
-                throw AnomalyError.data("holds none of the datasets named in \(benchmark)", file: datasets)
-            }
-            var selector = try DetectorSelector(detectors: results.detectors, datasets: names, metaFeatures: features, performance: performance)
-            selector.neighbors = neighbors
-            selector.shrinkage = shrinkage
-            try selector.save(to: model)
-            let e = selector.leaveOneOut()
-            if json {
-                print(try jsonString(["model": model, "datasets": names, "detectors": results.detectors,
-                                      "loo_selected_roc_auc": e.selectedAUC, "best_single_detector": e.bestSingle.detector,
-                                      "best_single_roc_auc": e.bestSingle.auc, "oracle_roc_auc": e.oracleAUC,
-                                      "average_detector_roc_auc": e.averageDetectorAUC, "loo_chosen": e.chosen]))
-            } else {
-                print("selector over \(results.detectors.count) detectors from \(names.count) datasets → \(model)")
-                print("leave-one-dataset-out mean ROC-AUC: selected \(fmt(e.selectedAUC)), best single (\(e.bestSingle.detector)) \(fmt(e.bestSingle.auc)), oracle \(fmt(e.oracleAUC)), average detector \(fmt(e.averageDetectorAUC))")
-            }
+        guard neighbors >= 1 else { throw AnomalyError.parameter("--neighbors", "must be ≥ 1, got \(neighbors)") }
+        guard (0...1).contains(shrinkage) else { throw AnomalyError.parameter("--shrinkage", "must be in [0, 1], got \(shrinkage)") }
+        let results = try BenchmarkResults(paths: try splitList(benchmark, option: "--benchmark"))
+        let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: nil)
+        var names: [String] = [], features: [[Double]] = [], performance: [[Double?]] = []
+        for file in files {
+            let stem = datasetStem(file)
+            guard let row = results.auc[stem] else { continue }
+            let ds = try DataLoader.load(path: file)
+            features.append(try metaFeatures(ds.x, file: file))
+            names.append(stem)
+            performance.append(results.detectors.map { row[$0] })
+        }
+        guard !names.isEmpty else {
+            throw AnomalyError.data("holds none of the datasets named in \(benchmark)", file: datasets)
+        }
+        var selector = try DetectorSelector(detectors: results.detectors, datasets: names, metaFeatures: features, performance: performance)
+        selector.neighbors = neighbors
+        selector.shrinkage = shrinkage
+        try selector.save(to: model)
+        let e = selector.leaveOneOut()
+        if json {
+            output(try jsonString(["model": model, "datasets": names, "detectors": results.detectors,
+                                  "loo_selected_roc_auc": e.selectedAUC, "best_single_detector": e.bestSingle.detector,
+                                  "best_single_roc_auc": e.bestSingle.auc, "oracle_roc_auc": e.oracleAUC,
+                                  "average_detector_roc_auc": e.averageDetectorAUC, "loo_chosen": e.chosen]))
+        } else {
+            output("selector over \(results.detectors.count) detectors from \(names.count) datasets → \(model)")
+            output("leave-one-dataset-out mean ROC-AUC: selected \(fmt(e.selectedAUC)), best single (\(e.bestSingle.detector)) \(fmt(e.bestSingle.auc)), oracle \(fmt(e.oracleAUC)), average detector \(fmt(e.averageDetectorAUC))")
         }
     }
 }
@@ -128,20 +126,18 @@ struct SelectCommand: ParsableCommand {
     @Flag(help: "Print exactly one JSON object.") var json = false
 
     func run() throws {
-        try reportingErrors {
-            let s = try loadSelector(selector)
-            let ds = try loadDataset(data, input, allowMissing: false)
-            let (ranking, features, leftOut) = try selectorRanking(s, ds, path: data)
-            if json {
-                print(try jsonString(["data": data, "ranking": ranking.map { ["detector": $0.detector, "predicted_roc_auc": $0.predicted, "predicted_position": $0.position] },
-                                      "meta_features": Dictionary(uniqueKeysWithValues: zip(MetaFeatures.names, features)),
-                                      "left_out": leftOut]))
-            } else {
-                if !leftOut.isEmpty { print("(\(datasetStem(data)) is in the selector's training set; left out of its own prediction)") }
-                print(renderTable(["rank", "detector", "predicted position (1 = best)", "predicted ROC-AUC"], ranking.enumerated().map {
-                    ["\($0.offset + 1)", $0.element.detector, fmt($0.element.position), fmt($0.element.predicted)]
-                }))
-            }
+        let s = try loadSelector(selector)
+        let ds = try loadDataset(data, input, allowMissing: false)
+        let (ranking, features, leftOut) = try selectorRanking(s, ds, path: data)
+        if json {
+            output(try jsonString(["data": data, "ranking": ranking.map { ["detector": $0.detector, "predicted_roc_auc": $0.predicted, "predicted_position": $0.position] },
+                                  "meta_features": Dictionary(uniqueKeysWithValues: zip(MetaFeatures.names, features)),
+                                  "left_out": leftOut]))
+        } else {
+            if !leftOut.isEmpty { output("(\(datasetStem(data)) is in the selector's training set; left out of its own prediction)") }
+            output(renderTable(["rank", "detector", "predicted position (1 = best)", "predicted ROC-AUC"], ranking.enumerated().map {
+                ["\($0.offset + 1)", $0.element.detector, fmt($0.element.position), fmt($0.element.predicted)]
+            }))
         }
     }
 }
@@ -164,29 +160,27 @@ struct AutoCommand: ParsableCommand {
     @Flag(help: "Print exactly one JSON object.") var json = false
 
     func run() throws {
-        try reportingErrors {
-            guard ensemble >= 1 else { throw AnomalyError.parameter("--ensemble", "must be ≥ 1, got \(ensemble)") }
-            let s = try loadSelector(selector)
-            guard ensemble <= s.detectors.count else {
-                throw AnomalyError.parameter("--ensemble", "the selector knows \(s.detectors.count) detectors, asked for \(ensemble)")
-            }
-            let ds = try loadDataset(data, input, allowMissing: false)
-            guard let y = ds.labels else { throw AnomalyError.data("has no labels: .npz files need an array 'y', CSV files --label-column", file: data) }
-            let chosen = try selectorRanking(s, ds, path: data).ranking.prefix(ensemble).map(\.detector)
-            let (train, testX, testY) = try Evaluation.split(ds, labels: y, seed: seed)
-            let detector = chosen.count == 1 ? try DetectorRegistry.make(chosen[0])
-                                             : try RankEnsembleDetector.make(members: chosen)
-            let r = try Evaluation.run(detector, train: train, test: testX, testLabels: testY, contamination: contamination,
-                                       imputation: .none, scaling: .none)
-            var object = r.jsonObject
-            if let model { try r.model.save(to: model) }
-            object["selected"] = chosen
-            if json { print(try jsonString(object)) } else {
-                print("selected: \(chosen.joined(separator: ", "))\(chosen.count > 1 ? " (rank-averaged)" : "")")
-                print(renderTable(["metric", "value"], ["roc_auc", "average_precision", "precision", "recall", "f1", "accuracy", "best_f1"].map { k in
-                    [k, fmt(object[k] as? Double ?? .nan)]
-                }))
-            }
+        guard ensemble >= 1 else { throw AnomalyError.parameter("--ensemble", "must be ≥ 1, got \(ensemble)") }
+        let s = try loadSelector(selector)
+        guard ensemble <= s.detectors.count else {
+            throw AnomalyError.parameter("--ensemble", "the selector knows \(s.detectors.count) detectors, asked for \(ensemble)")
+        }
+        let ds = try loadDataset(data, input, allowMissing: false)
+        guard let y = ds.labels else { throw AnomalyError.data("has no labels: .npz files need an array 'y', CSV files --label-column", file: data) }
+        let chosen = try selectorRanking(s, ds, path: data).ranking.prefix(ensemble).map(\.detector)
+        let (train, testX, testY) = try Evaluation.split(ds, labels: y, seed: seed)
+        let detector = chosen.count == 1 ? try DetectorRegistry.make(chosen[0])
+                                         : try RankEnsembleDetector.make(members: chosen)
+        let r = try Evaluation.run(detector, train: train, test: testX, testLabels: testY, contamination: contamination,
+                                   imputation: .none, scaling: .none)
+        var object = r.jsonObject
+        if let model { try r.model.save(to: model) }
+        object["selected"] = chosen
+        if json { output(try jsonString(object)) } else {
+            output("selected: \(chosen.joined(separator: ", "))\(chosen.count > 1 ? " (rank-averaged)" : "")")
+            output(renderTable(["metric", "value"], ["roc_auc", "average_precision", "precision", "recall", "f1", "accuracy", "best_f1"].map { k in
+                [k, fmt(object[k] as? Double ?? .nan)]
+            }))
         }
     }
 }

@@ -1,0 +1,46 @@
+import AnomalyKit
+import ArgumentParser
+import Foundation
+
+/// The `anomalykit` command: its subcommands, and the one place where errors become messages and
+/// exit codes (64 for bad parameters, 65 for bad data or model files, 1 otherwise).
+public struct AnomalyKitCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "anomalykit",
+        abstract: "Anomaly detection for new domains: fit, score, evaluate and benchmark detectors.",
+        version: AnomalyKitInfo.version,
+        subcommands: [DetectorsCommand.self, FitCommand.self, ScoreCommand.self, EvaluateCommand.self,
+                      BenchmarkCommand.self, DemoCommand.self, PretrainCommand.self, FinetuneCommand.self,
+                      TransferCommand.self, MetaTrainCommand.self, MetaCommand.self,
+                      SelectTrainCommand.self, SelectCommand.self, AutoCommand.self, TrainSpeedCommand.self]
+    )
+
+    public init() {}
+
+    /// Parses `arguments` (the process's when nil), runs the command and exits with its status.
+    public static func main(_ arguments: [String]?) -> Never {
+        Foundation.exit(execute(arguments ?? Array(CommandLine.arguments.dropFirst())))
+    }
+
+    public static func main() -> Never { main(nil) }
+
+    /// Parses and runs one command line, writing to `Console.current`; returns the exit status.
+    package static func execute(_ arguments: [String]) -> Int32 {
+        let console = Console.current
+        do {
+            var command = try parseAsRoot(arguments)
+            try command.run()
+            return 0
+        } catch let e as AnomalyError {
+            console.write("anomalykit: error: \(e)\n", to: .error)
+            return e.kind == .parameter ? 64 : 65
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                console.write(message + "\n", to: code == .success ? .output : .error)
+            }
+            return code.rawValue
+        }
+    }
+}

@@ -1,0 +1,3 @@
+import AnomalyCLI
+
+AnomalyKitCommand.main()
