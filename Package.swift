@@ -6,6 +6,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "AnomalyKit", targets: ["AnomalyKit"]),
+        .library(name: "AnomalyTransfer", targets: ["AnomalyTransfer"]),
+        .library(name: "AnomalyMeta", targets: ["AnomalyMeta"]),
         .library(name: "AnomalyMath", targets: ["AnomalyMath"]),
         .library(name: "AnomalyNN", targets: ["AnomalyNN"]),
         .executable(name: "anomalykit", targets: ["anomalykit"]),
@@ -29,10 +31,14 @@ let package = Package(
             name: "AnomalyKit",
             dependencies: ["AnomalyMath", "AnomalyNN", "ZIPFoundation"]
         ),
+        .target(name: "AnomalyTransfer", dependencies: ["AnomalyKit", "AnomalyNN"]),
+        .target(name: "AnomalyMeta", dependencies: ["AnomalyKit", "AnomalyTransfer", "AnomalyNN"]),
         .target(
             name: "AnomalyCLI",
             dependencies: [
                 "AnomalyKit",
+                "AnomalyTransfer",
+                "AnomalyMeta",
                 "AnomalyNN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -46,6 +52,8 @@ let package = Package(
             dependencies: ["AnomalyKit", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
+        .testTarget(name: "AnomalyTransferTests", dependencies: ["AnomalyTransfer", "TestSupport"]),
+        .testTarget(name: "AnomalyMetaTests", dependencies: ["AnomalyMeta", "TestSupport"]),
         .testTarget(name: "AnomalyCLITests", dependencies: ["AnomalyCLI", "TestSupport"]),
     ]
 )

@@ -1,4 +1,6 @@
 import AnomalyKit
+import AnomalyMeta
+import AnomalyTransfer
 import ArgumentParser
 import Foundation
 

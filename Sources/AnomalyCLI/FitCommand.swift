@@ -1,4 +1,6 @@
 import AnomalyKit
+import AnomalyMeta
+import AnomalyTransfer
 import ArgumentParser
 import Foundation
 
@@ -40,6 +42,22 @@ struct FitCommand: ParsableCommand {
 
 /// `anomalykit score`: score new data with a saved model.
 extension ScoreCommand {
+    /// The model at `path`, ready to score: a few-shot model waiting for support rows is fitted
+    /// on `support` first (which it needs), and a fitted one refitted when `support` is given.
+    func loadScoringModel(_ path: String, support: String?) throws -> AnomalyModel {
+        switch try ModelFile.load(from: path) {
+        case .ready(let m):
+            guard let support else { return m }
+            return try m.refitted(onSupport: try loadSupport(support, schema: m.schema))
+        case .pending(let p):
+            guard p.awaiting == .supportRows, let support else {
+                let fix = p.awaiting == .supportRows ? " (--support FILE)" : " (finetune --domain-norm relative)"
+                throw AnomalyError.model(p.reason + fix, file: path, field: "awaiting")
+            }
+            return try p.fitted(onSupport: try loadSupport(support, schema: p.schema))
+        }
+    }
+
     /// The normal rows of a support file (labelled anomalies dropped).
     func loadSupport(_ path: String, schema: TableSchema?) throws -> Matrix {
         let ds = try loadDataset(path, input, schema: schema, allowMissing: false)
@@ -75,8 +93,7 @@ struct ScoreCommand: ParsableCommand {
         guard ext == "csv" || ext == "npy" else {
             throw AnomalyError.parameter("--out", "the output must end in .csv or .npy, got '\(out)'")
         }
-        var m = try AnomalyModel.load(from: model)
-        if let support { m = try m.refitted(onSupport: try loadSupport(support, schema: m.schema)) }
+        let m = try loadScoringModel(model, support: support)
         var opts = input
         if opts.labelColumn == nil { opts.labelColumn = m.schema?.labelColumn }
         let ds = try loadDataset(data, opts, schema: m.schema, allowMissing: m.preprocessor.imputation != .none)

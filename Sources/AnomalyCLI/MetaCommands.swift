@@ -1,4 +1,7 @@
 import AnomalyKit
+import AnomalyMeta
+import AnomalyNN
+import AnomalyTransfer
 import ArgumentParser
 import Foundation
 
@@ -89,8 +92,8 @@ struct MetaTrainCommand: ParsableCommand {
             try saveMetric(&sampler, tasks: tasks, contamination: resolved.contamination)
             return
         }
-        let (fitted, seconds) = try Stopwatch.measure { try learning.train(anyDetector: resolved.detector, sampler: &sampler) }
-        let m = try save(fitted, contamination: resolved.contamination, tasks: tasks)
+        let ((fitted, rates), seconds) = try Stopwatch.measure { try learning.train(anyDetector: resolved.detector, sampler: &sampler) }
+        let m = try save(fitted, rates: rates, contamination: resolved.contamination, tasks: tasks)
         let summary: [String: Any] = ["detector": m.detectorName, "method": learning.method.rawValue, "tasks": tasks.map(\.name),
                                       "iterations": learning.iterations, "inner_lr": learning.innerLearningRate,
                                       "inner_epochs": learning.innerEpochs, "domain_norm": learning.domainNorm?.rawValue ?? "none",
@@ -106,9 +109,10 @@ struct MetaTrainCommand: ParsableCommand {
 extension MetaTrainCommand {
     /// The meta-trained detector as a model file at `model`, its threshold from `contamination`.
     @discardableResult
-    func save(_ fitted: any FittedDetector, contamination: Double, tasks: [MetaTask]) throws -> AnomalyModel {
+    func save(_ fitted: any FittedDetector, rates: ParameterSet?, contamination: Double, tasks: [MetaTask]) throws -> AnomalyModel {
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
         let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
+            .attaching(rates.map(MetaSGD.attachments) ?? [:])
         try m.save(to: model)
         return m
     }
@@ -119,7 +123,9 @@ extension MetaTrainCommand {
         let (result, seconds) = try Stopwatch.measure { try MetricMetaLearning().train(sampler: &sampler) }
         let fitted = try FittedSpan.unfitted(settings: SpanDistance(ridge: result.model.ridge), directions: result.model.directions,
                                          typicalScores: result.normalQueryScores)
-        try save(fitted, contamination: contamination, tasks: tasks)
+        let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
+        try PendingModel(awaiting: .supportRows, detector: fitted, featureNames: (0..<fitted.featureCount).map { "x\($0)" },
+                         threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows }).save(to: model)
         let summary: [String: Any] = ["detector": "span", "method": "metric", "tasks": tasks.map(\.name),
                                       "directions": result.directionCount, "scale": result.scale, "ridge": result.model.ridge,
                                       "episode_roc_auc": result.episodeAUC, "span_only_episode_roc_auc": result.spanOnlyEpisodeAUC,

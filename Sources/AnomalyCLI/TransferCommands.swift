@@ -1,4 +1,6 @@
 import AnomalyKit
+import AnomalyMeta
+import AnomalyTransfer
 import ArgumentParser
 import Foundation
 
@@ -38,6 +40,9 @@ struct FineTuneOptions: ParsableArguments {
     /// `--domain-norm relative`: handled by the relative frame, not a `DomainNorm`.
     var relative: Bool { domainNorm == "relative" }
 
+    /// `--domain-norm center|standardize`: the target's normal frame appended before fine-tuning.
+    var frame: DomainNorm? { get throws { relative ? nil : try parseDomainNorm(domainNorm) } }
+
     func tuning(seed: UInt64) throws -> FineTuning {
         var t = FineTuning()
         if let freeze { t.freeze = try splitList(freeze, option: "--freeze") }
@@ -50,7 +55,6 @@ struct FineTuneOptions: ParsableArguments {
             guard (1...100_000).contains(epochs) else { throw AnomalyError.parameter("--epochs", "must be in [1, 100000], got \(epochs)") }
             t.epochs = epochs
         }
-        t.domainNorm = relative ? nil : try parseDomainNorm(domainNorm)
         t.seed = seed
         return t
     }
@@ -79,20 +83,24 @@ struct PretrainCommand: ParsableCommand {
         for d in domains.dropFirst() where d.data.x.cols != domains[0].data.x.cols {
             throw AnomalyError.shape("has \(d.data.x.cols) features but \(domains[0].path) has \(domains[0].data.x.cols)", field: d.path)
         }
-        let (m, seconds) = try Stopwatch.measure { () throws -> AnomalyModel in
+        let (m, seconds) = try Stopwatch.measure { () throws -> LoadedModel in
             if domainNorm == "relative" {
-                return try AnomalyModel.pretrainRelative(detector, sources: domains.map(\.data), shots: shots, seed: seed,
-                                                         contamination: contamination, featureNames: domains[0].names)
+                return .pending(try AnomalyModel.pretrainRelative(detector, sources: domains.map(\.data), shots: shots, seed: seed,
+                                                                  contamination: contamination, featureNames: domains[0].names))
             }
             let pooled = try parseDomainNorm(domainNorm).map { DomainFrame.pooled(domains.map(\.data), norm: $0, count: nil, seed: 0) }
                 ?? DomainData.pooled(domains.map(\.data))
-            return try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination, featureNames: domains[0].names)
+            return .ready(try AnomalyModel.pretrain(detector, sources: pooled, contamination: contamination, featureNames: domains[0].names))
         }
-        try m.save(to: model)
-        let summary: [String: Any] = ["detector": m.detectorName, "sources": domains.map(\.path), "rows": m.trainingRows,
-                                      "features": m.featureCount, "fit_seconds": seconds, "model": model, "domain_norm": domainNorm as Any]
+        let (name, rows, features): (String, Int, Int)
+        switch m {
+        case .ready(let m): try m.save(to: model); (name, rows, features) = (m.detectorName, m.trainingRows, m.featureCount)
+        case .pending(let m): try m.save(to: model); (name, rows, features) = (m.detectorName, m.trainingRows, m.featureCount)
+        }
+        let summary: [String: Any] = ["detector": name, "sources": domains.map(\.path), "rows": rows,
+                                      "features": features, "fit_seconds": seconds, "model": model, "domain_norm": domainNorm as Any]
         if json { output(try jsonString(summary)) } else {
-            output("pretrained \(m.detectorName) on \(domains.count) source file(s), \(m.trainingRows) rows × \(m.featureCount) features in \(fmt(seconds, 2)) s → \(model)")
+            output("pretrained \(name) on \(domains.count) source file(s), \(rows) rows × \(features) features in \(fmt(seconds, 2)) s → \(model)")
         }
     }
 }
@@ -117,13 +125,31 @@ struct FinetuneCommand: ParsableCommand {
             throw AnomalyError.parameter("--model", "give --model twice: the pretrained model, then the output (got \(model.count))")
         }
         let tuning = try tune.tuning(seed: seed)
-        let base = try AnomalyModel.load(from: model[0])
+        let base = try ModelFile.load(from: model[0])
+        let schema: TableSchema?
+        switch base {
+        case .ready(let m): schema = m.schema
+        case .pending(let m): schema = m.schema
+        }
         let ds = try DataLoader.load(path: train, labelColumn: input.labelColumn, drop: input.dropList,
-                                     delimiter: try input.delimiterCharacter, schema: base.schema, allowMissing: false)
+                                     delimiter: try input.delimiterCharacter, schema: schema, allowMissing: false)
         try ds.x.requireFinite(train)
         let target = DomainData(x: ds.x, labels: ds.labels)
-        let (tuned, seconds) = try Stopwatch.measure {
-            tune.relative ? try base.fineTunedRelative(on: target, shots: shots, tuning: tuning) : try base.fineTuned(on: target, tuning: tuning)
+        let (tuned, seconds) = try Stopwatch.measure { () throws -> AnomalyModel in
+            switch base {
+            case .pending(let p):
+                guard p.awaiting == .relativeFrame, tune.relative else {
+                    throw AnomalyError.model(p.reason + (p.awaiting == .relativeFrame ? " (--domain-norm relative)" : " (score --support FILE)"),
+                                             file: model[0], field: "awaiting")
+                }
+                return try p.fineTunedRelative(on: target, shots: shots, tuning: tuning)
+            case .ready(let m):
+                if tune.relative { return try m.fineTunedRelative(on: target, shots: shots, tuning: tuning) }
+                if let rates = try MetaSGD.rates(of: m) {
+                    return try MetaSGD.adapted(m, rates: rates, on: target, tuning: tuning, domainNorm: try tune.frame)
+                }
+                return try m.fineTuned(on: target, tuning: tuning, domainNorm: try tune.frame)
+            }
         }
         try tuned.save(to: model[1])
         let summary: [String: Any] = ["detector": tuned.detectorName, "base": model[0], "model": model[1],

@@ -53,7 +53,7 @@ import TestSupport
         let data = try DataLoader.load(path: Self.wbc)
         let model = try AnomalyModel.fit(try DetectorRegistry.make("hbos"), on: data)
         var bytes = try model.serialized()
-        let needle = Data("\\\"format_version\\\":1".utf8)
+        let needle = Data("\\\"format_version\\\":2".utf8)
         let range = try #require(bytes.range(of: needle))
         bytes[range.upperBound - 1] = UInt8(ascii: "7")
         let error = #expect(throws: AnomalyError.self) { try AnomalyModel.load(data: bytes, file: "old.safetensors") }

@@ -53,3 +53,36 @@ import TestSupport
         #expect(flips <= 1, "\(name): \(flips) labels differ")
     }
 }
+
+extension VersionOneModelTests {
+    /// A version-1 relative-frame model before fine-tuning, and a metric model without support
+    /// rows, cannot score: loading them for scoring is refused with the reason, and they open as
+    /// pending models.
+    @Test(arguments: [("devnet_relative_pretrained", PendingModel.Awaiting.relativeFrame),
+                      ("span_metric", .supportRows)])
+    func aVersionOneModelThatCannotScoreIsRefusedForScoring(name: String, awaiting: PendingModel.Awaiting) throws {
+        let path = try Self.fixture("\(name).safetensors")
+        let e = #expect(throws: AnomalyError.self) { try AnomalyModel.load(from: path) }
+        #expect(e?.field == "awaiting" && e?.file == path)
+        guard case .pending(let pending) = try ModelFile.load(from: path) else {
+            Issue.record("\(name) should open as a pending model")
+            return
+        }
+        #expect(pending.awaiting == awaiting)
+    }
+
+    /// Version 1 kept Meta-SGD's learned rates among the network's tensors; they load as attachments,
+    /// and version-1 steps (preprocessing, a fitted relative frame) load as pipeline steps.
+    @Test func versionOnePartsBecomeStepsAndAttachments() throws {
+        let metasgd = try AnomalyModel.load(from: try Self.fixture("autoencoder_metasgd.safetensors"))
+        #expect(metasgd.attachments.keys.contains { $0.hasPrefix("meta_lr.") })
+        let knn = try AnomalyModel.load(from: try Self.fixture("knn_csv_standard_mean.safetensors"))
+        #expect(knn.pipeline.steps.map(\.kind) == ["impute", "scale"])
+        let relative = try AnomalyModel.load(from: try Self.fixture("devnet_relative.safetensors"))
+        #expect(relative.pipeline.steps.map(\.kind) == ["relative_frame"])
+        // Written again, they are version 2 and score the same.
+        let again = try AnomalyModel.load(data: try relative.serialized(), file: "again.safetensors")
+        let pima = try DataLoader.load(path: TestSupport.repositoryFile("Data/29_Pima.npz"))
+        #expect(try again.scores(pima.x) == relative.scores(pima.x))
+    }
+}

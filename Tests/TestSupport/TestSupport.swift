@@ -39,3 +39,21 @@ public enum TestSupport {
                 [Int](repeating: 0, count: n) + [Int](repeating: 1, count: outliers))
     }
 }
+
+/// Small, quick settings so every test trains in milliseconds.
+public func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any Detector {
+    var a: [String: String] = [:]
+    switch name {
+    case "autoencoder", "vae": a = ["epoch_num": "3"]
+    case "deepsvdd", "classifier": a = ["epochs": "3"]
+    case "devnet": a = ["epochs": "3", "batches_per_epoch": "3", "batch_size": "16"]
+    default: break
+    }
+    return try DetectorRegistry.make(name, assignments: a.merging(extra) { $1 })
+}
+
+/// Largest |a − b| / (|b| + atol) over the pairs: the relative error a comparison promises.
+public func maxRelativeError(_ a: [Double], _ b: [Double], atol: Double = 1e-9) -> Double {
+    precondition(a.count == b.count)
+    return zip(a, b).map { abs($0 - $1) / (abs($1) + atol) }.max() ?? 0
+}

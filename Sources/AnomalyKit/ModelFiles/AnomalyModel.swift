@@ -1,70 +1,83 @@
 import AnomalyMath
 import Foundation
 
-/// A fitted detector with everything needed to score new data: its input schema, preprocessing,
-/// threshold and a summary of its training scores. Saved as one `.safetensors` file.
+/// A fitted pipeline, ready to score: the input columns (and the CSV encoding learned at fit
+/// time), the fitted steps, the fitted detector and its threshold. Saved as one `.safetensors`
+/// file (format version 2; version-1 files load too).
+///
+/// ```swift
+/// let model = try AnomalyModel.fit(IsolationForest(), on: data, contamination: 0.05, scaling: .standard)
+/// let scores = try model.scores(data.x)            // higher = more anomalous
+/// ```
 public struct AnomalyModel: Sendable {
-    /// The current model-file format; files of another version are refused with a clear message.
-    public static let formatVersion = 1
+    /// The model-file format this AnomalyKit writes; it reads this one and every earlier one.
+    public static let formatVersion = 2
 
-    public let detector: any FittedDetector
-    public let preprocessor: Preprocessor
-    /// CSV encoding learned at fit time (nil for numeric matrices).
-    public let schema: TableSchema?
-    public let featureNames: [String]
-    public let threshold: ContaminationThreshold
-    public let trainingSummary: ScoreSummary
-    public let trainingRows: Int
-    /// How raw rows reach the detector (after preprocessing).
-    public let reading: RowReading
+    var record: ModelRecord
 
-    public var detectorName: String { detector.detectorName }
-    public var parameters: ParameterValues { detector.settingsParameters }
-    public var featureCount: Int { featureNames.count }
-
-    public init(detector: any FittedDetector, preprocessor: Preprocessor = .identity, schema: TableSchema? = nil,
-                featureNames: [String]? = nil, threshold: ContaminationThreshold, trainingRows: Int, reading: RowReading = .direct) {
-        self.detector = detector
-        self.reading = reading
-        self.preprocessor = preprocessor
-        self.schema = schema
-        self.featureNames = featureNames ?? (0..<detector.featureCount).map { "x\($0)" }
-        self.threshold = threshold
-        self.trainingSummary = ScoreSummary(detector.trainingScores)
-        self.trainingRows = trainingRows
+    init(record: ModelRecord) {
+        precondition(record.awaiting == nil, "a model waiting for a target's rows is a PendingModel")
+        self.record = record
     }
 
-    /// Fits `detector` on `data` after fitting `preprocessor` settings on it.
+    /// A model from its parts. - Precondition: the steps chain from `featureNames.count` columns
+    /// to the detector's feature count.
+    public init(detector: any FittedDetector, pipeline: Pipeline = Pipeline(), schema: TableSchema? = nil,
+                featureNames: [String]? = nil, threshold: ContaminationThreshold, trainingRows: Int,
+                attachments: [String: Tensor] = [:]) {
+        let inputs = featureNames?.count ?? pipeline.steps.first?.inputCount ?? detector.featureCount
+        self.init(record: ModelRecord(featureNames: featureNames ?? (0..<inputs).map { "x\($0)" }, schema: schema,
+                                      pipeline: pipeline, awaiting: nil, detector: detector, threshold: threshold,
+                                      trainingRows: trainingRows, attachments: attachments))
+    }
+
+    /// A model whose only steps are `preprocessor`'s imputation and scaling.
+    public init(detector: any FittedDetector, preprocessor: Preprocessor, schema: TableSchema? = nil,
+                featureNames: [String]? = nil, threshold: ContaminationThreshold, trainingRows: Int) {
+        self.init(detector: detector, pipeline: Pipeline(preprocessor.steps), schema: schema, featureNames: featureNames,
+                  threshold: threshold, trainingRows: trainingRows)
+    }
+
+    public var detector: any FittedDetector { record.detector }
+    public var pipeline: Pipeline { record.pipeline }
+    /// CSV encoding learned at fit time (nil for numeric matrices).
+    public var schema: TableSchema? { record.schema }
+    public var featureNames: [String] { record.featureNames }
+    public var featureCount: Int { record.featureNames.count }
+    public var threshold: ContaminationThreshold { record.threshold }
+    public var trainingSummary: ScoreSummary { record.trainingSummary }
+    public var trainingRows: Int { record.trainingRows }
+    /// Arrays a higher layer keeps with the model (e.g. Meta-SGD's learned rates), by name.
+    public var attachments: [String: Tensor] { record.attachments }
+    public var detectorName: String { detector.detectorName }
+    public var parameters: ParameterValues { detector.settingsParameters }
+    /// The imputation and scaling steps as one value (`.identity` when there are none).
+    public var preprocessor: Preprocessor { record.pipeline.preprocessor }
+    /// Whether missing values (empty CSV cells, NaN) are imputed rather than refused.
+    public var imputesMissingValues: Bool { pipeline.first(Imputer.self) != nil }
+
+    /// Fits `detector` on `data` after fitting the imputation and scaling on it.
     /// - Parameters:
     ///   - contamination: share of anomalies expected in training data, in (0, 0.5].
     public static func fit(_ detector: any Detector, on data: Dataset, contamination: Double = 0.1,
                            imputation: Preprocessor.Imputation = .none, scaling: Preprocessor.Scaling = .none) throws -> AnomalyModel {
         try ContaminationThreshold.contaminationSpec.validate(.double(contamination))
         let pre = try Preprocessor.fit(data.x, imputation: imputation, scaling: scaling)
-        // Every detector checks finiteness itself; the identity transform would only scan again.
-        let x = pre.isIdentity ? data.x : try pre.transform(data.x)
+        let pipeline = Pipeline(pre.steps)
+        // Every detector checks finiteness itself; an empty pipeline would only scan again.
+        let x = try pipeline.transform(data.x)
         let fitted = type(of: detector).labelUse == .unsupervised ? try detector.fit(x) : try detector.fit(x, labels: data.labels)
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
-        return AnomalyModel(detector: fitted, preprocessor: pre, schema: data.schema, featureNames: data.featureNames,
+        return AnomalyModel(detector: fitted, pipeline: pipeline, schema: data.schema, featureNames: data.featureNames,
                             threshold: threshold, trainingRows: data.rowCount)
     }
 
-    /// Scores of raw rows (before preprocessing): higher = more anomalous.
+    /// Scores of raw rows (before the pipeline): higher = more anomalous.
     public func scores(_ x: Matrix) throws -> [Double] {
         guard x.cols == featureCount else {
             throw AnomalyError.shape("data has \(x.cols) feature columns, the model was trained on \(featureCount)")
         }
-        let prepared = preprocessor.isIdentity ? x : try preprocessor.transform(x)
-        switch reading {
-        case .direct:
-            return try detector.scores(prepared)
-        case .relative(nil):
-            throw AnomalyError.model("this model reads rows relative to a target's normal rows and has none yet (pretrained with --domain-norm relative): fine-tune it on the target with 'finetune --domain-norm relative' first",
-                                     field: "relative_frame")
-        case .relative(let frame?):
-            try prepared.requireFinite()
-            return try detector.scores(frame.apply(prepared))
-        }
+        return try detector.scores(pipeline.transform(x))
     }
 
     /// 1 = anomaly, 0 = normal, by the contamination threshold.
@@ -74,20 +87,133 @@ public struct AnomalyModel: Sendable {
     public func probabilities(forScores scores: [Double], method: ProbabilityMethod = .linear) -> [Double] {
         trainingSummary.probabilities(scores, method: method)
     }
+
+    /// The same input, steps and attachments with another fitted detector and threshold (after
+    /// fine-tuning, interpolation or a refit on support rows).
+    public func replacingDetector(_ detector: any FittedDetector, threshold: ContaminationThreshold,
+                                  trainingRows: Int, pipeline: Pipeline? = nil) -> AnomalyModel {
+        var r = record
+        r.detector = detector
+        r.threshold = threshold
+        r.trainingSummary = ScoreSummary(detector.trainingScores)
+        r.trainingRows = trainingRows
+        if let pipeline { r.pipeline = pipeline }
+        return AnomalyModel(record: r)
+    }
+
+    /// The same model with `attachments` (replacing any of the same names).
+    public func attaching(_ attachments: [String: Tensor]) -> AnomalyModel {
+        var r = record
+        r.attachments.merge(attachments) { $1 }
+        return AnomalyModel(record: r)
+    }
 }
 
-/// How a model's raw rows (after preprocessing) reach its detector.
-public enum RowReading: Sendable {
-    /// As they are.
-    case direct
-    /// As distances to a target's normal rows (`RelativeFrame`; `--domain-norm relative`); nil
-    /// for a model pretrained on sources and not yet fine-tuned on a target.
-    case relative(RelativeFrame?)
+/// A model file that cannot score yet: it waits for rows of the domain it will score, and says
+/// which. Fine-tuning (`awaiting == .relativeFrame`) or support rows (`.supportRows`) turn it into
+/// an `AnomalyModel`.
+public struct PendingModel: Sendable {
+    /// What a pending model waits for.
+    public enum Awaiting: String, Sendable, Codable {
+        /// Pretrained on sources read in the relative frame: a target's normal rows become its
+        /// frame when it is fine-tuned on them.
+        case relativeFrame = "relative_frame"
+        /// A few-shot (`span`) model with learned directions: a task's normal support rows.
+        case supportRows = "support_rows"
+    }
 
-    /// The number of inputs the detector takes for rows of `features` columns.
-    func detectorInputs(features: Int) -> Int {
-        if case .relative = self { return RelativeFrame.measures.count }
-        return features
+    var record: ModelRecord
+
+    init(record: ModelRecord) {
+        precondition(record.awaiting != nil, "a pending model waits for something")
+        self.record = record
+    }
+
+    /// A model whose detector takes rows after `pipeline` and a step of `awaiting` still to fit.
+    public init(awaiting: Awaiting, detector: any FittedDetector, pipeline: Pipeline = Pipeline(),
+                featureNames: [String], schema: TableSchema? = nil, threshold: ContaminationThreshold, trainingRows: Int) {
+        self.init(record: ModelRecord(featureNames: featureNames, schema: schema, pipeline: pipeline, awaiting: awaiting,
+                                      detector: detector, threshold: threshold, trainingRows: trainingRows, attachments: [:]))
+    }
+
+    public var awaiting: Awaiting { record.awaiting! }
+    public var detector: any FittedDetector { record.detector }
+    /// The steps fitted so far (before the awaited one).
+    public var pipeline: Pipeline { record.pipeline }
+    public var schema: TableSchema? { record.schema }
+    public var featureNames: [String] { record.featureNames }
+    public var featureCount: Int { record.featureNames.count }
+    public var threshold: ContaminationThreshold { record.threshold }
+    public var trainingRows: Int { record.trainingRows }
+    public var detectorName: String { detector.detectorName }
+
+    /// Why this model cannot score, for an error message.
+    public var reason: String {
+        switch awaiting {
+        case .relativeFrame:
+            "this \(detectorName) model was pretrained in the relative frame and has no target frame yet; fine-tune it on a target's rows in the relative frame before scoring"
+        case .supportRows:
+            "this few-shot \(detectorName) model has learned directions but no support rows; give it a few normal rows of the task to score against"
+        }
+    }
+
+    /// The model completed with `step` (the fitted awaited step) and a detector trained behind it.
+    public func completed(with step: any PipelineStep, detector: any FittedDetector, threshold: ContaminationThreshold,
+                          trainingRows: Int) -> AnomalyModel {
+        var r = record
+        r.awaiting = nil
+        r.pipeline = r.pipeline.appending(step)
+        r.detector = detector
+        r.threshold = threshold
+        r.trainingSummary = ScoreSummary(detector.trainingScores)
+        r.trainingRows = trainingRows
+        return AnomalyModel(record: r)
+    }
+
+    /// The model completed by a detector that needs no further step (span fitted on support rows).
+    public func completed(detector: any FittedDetector, threshold: ContaminationThreshold, trainingRows: Int) -> AnomalyModel {
+        var r = record
+        r.awaiting = nil
+        r.detector = detector
+        r.threshold = threshold
+        r.trainingSummary = ScoreSummary(detector.trainingScores)
+        r.trainingRows = trainingRows
+        return AnomalyModel(record: r)
+    }
+}
+
+/// Everything a model file holds, ready or pending.
+struct ModelRecord: Sendable {
+    var featureNames: [String]
+    var schema: TableSchema?
+    var pipeline: Pipeline
+    var awaiting: PendingModel.Awaiting?
+    var detector: any FittedDetector
+    var threshold: ContaminationThreshold
+    var trainingSummary: ScoreSummary
+    var trainingRows: Int
+    var attachments: [String: Tensor]
+
+    init(featureNames: [String], schema: TableSchema?, pipeline: Pipeline, awaiting: PendingModel.Awaiting?,
+         detector: any FittedDetector, threshold: ContaminationThreshold, trainingRows: Int, attachments: [String: Tensor]) {
+        self.featureNames = featureNames
+        self.schema = schema
+        self.pipeline = pipeline
+        self.awaiting = awaiting
+        self.detector = detector
+        self.threshold = threshold
+        self.trainingSummary = ScoreSummary(detector.trainingScores)
+        self.trainingRows = trainingRows
+        self.attachments = attachments
+    }
+}
+
+extension Pipeline {
+    /// The imputation and scaling steps as one `Preprocessor` (`.identity` without them).
+    var preprocessor: Preprocessor {
+        let imputer = first(Imputer.self), scaler = first(Scaler.self)
+        return Preprocessor(imputation: imputer?.strategy ?? .none, scaling: scaler?.method ?? .none,
+                            fillValues: imputer?.fillValues ?? [], centre: scaler?.centre ?? [], scale: scaler?.scale ?? [])
     }
 }
 

@@ -86,33 +86,25 @@ public struct Preprocessor: Sendable, Equatable, Codable {
         return Preprocessor(imputation: imputation, scaling: scaling, fillValues: fill, centre: centre, scale: scale)
     }
 
-    /// Applies the fitted transformation. Missing values are filled when imputing, else reported;
-    /// infinity is always reported (1-based row and column). - Complexity: O(rows × cols)
+    /// The pipeline steps this preprocessing stands for: an `Imputer` and a `Scaler`, each only
+    /// when chosen.
+    public var steps: [any PipelineStep] {
+        var steps: [any PipelineStep] = []
+        if imputation != .none { steps.append(Imputer(strategy: imputation, fillValues: fillValues)) }
+        if scaling != .none { steps.append(Scaler(method: scaling, centre: centre, scale: scale)) }
+        return steps
+    }
+
+    /// Applies the fitted transformation (its steps). Missing values are filled when imputing,
+    /// else reported; infinity is always reported (1-based row and column).
+    /// - Complexity: O(rows × cols)
     public func transform(_ x: Matrix) throws -> Matrix {
         if isIdentity { try x.requireFinite(); return x }
         let d = max(fillValues.count, centre.count)
         guard x.cols == d else { throw AnomalyError.shape("data has \(x.cols) features, the preprocessing was fitted on \(d)") }
-        let impute = imputation != .none, scaleIt = scaling != .none
-        // Per-feature affine map x' = x · a + b in Double (a = 1/scale, b = −centre/scale).
-        let a = (0..<d).map { scaleIt ? 1 / scale[$0] : 1 }
-        let b = (0..<d).map { scaleIt ? -centre[$0] / scale[$0] : 0 }
-        var out = x
-        var bad: (row: Int, col: Int, value: Float)?
-        out.values.withUnsafeMutableBufferPointer { v in
-            outer: for r in 0..<x.rows {
-                let base = r &* d
-                for c in 0..<d {
-                    var value = Double(v[base &+ c])
-                    if value.isNaN && impute { value = fillValues[c] }
-                    if !value.isFinite { bad = (r, c, v[base &+ c]); break outer }
-                    let t = Float(value * a[c] + b[c])
-                    if !t.isFinite { bad = (r, c, t); break outer }
-                    v[base &+ c] = t
-                }
-            }
-        }
-        if let bad { throw Preprocessor.nonFiniteError(bad.value, row: bad.row, column: bad.col, what: "data") }
-        return out
+        var rows = x
+        for step in steps { rows = try step.transform(rows) }
+        return rows
     }
 
     static func nonFiniteError(_ v: Float, row: Int, column: Int, what: String) -> AnomalyError {

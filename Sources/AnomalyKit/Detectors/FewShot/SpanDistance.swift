@@ -2,7 +2,7 @@ import AnomalyMath
 
 /// A few-shot detector: a row's score is its distance to the ridge-regularised affine span of
 /// the (few) training rows — and, in a model from `meta-train --method metric`, of the task
-/// family's learned directions of normal variation (see `MetricModel`).
+/// family's learned directions of normal variation (learned by the meta-learning `metric` method).
 ///
 /// With K normal rows it sees every blend of them as normal, where kNN sees only the rows
 /// themselves; on 10-shot MVTec-AD embeddings that is worth ≈ +0.02 ROC-AUC over kNN. With as
@@ -51,14 +51,36 @@ public struct SpanDistance: Detector {
         guard directions.rows == 0 || directions.cols == data.cols else {
             throw AnomalyError.shape("the learned directions have \(directions.cols) features, the data has \(data.cols)")
         }
-        let model = MetricModel(directions: directions, ridge: ridge)
         // Each training row against the span of the others.
         var loo = [Double](repeating: 0, count: data.rows)
         for i in 0..<data.rows {
             let others = data.rows(at: (0..<data.rows).filter { $0 != i })
-            loo[i] = try model.scores(data.rows(at: [i]), support: others)[0]
+            loo[i] = try Self.scorer(support: others, directions: directions, ridge: ridge).distances(data.rows(at: [i]))[0]
         }
         return try FittedSpan(settings: self, support: data, directions: directions, trainingScores: loo)
+    }
+}
+
+extension SpanDistance {
+    /// The distance to the ridge-regularised affine span of `support`'s rows (centred on their
+    /// mean) together with `directions` (`m × d`, m may be 0).
+    /// - Complexity: O((K + m)²·d + (K + m)³).
+    public static func scorer(support normals: Matrix, directions: Matrix, ridge: Double) throws -> RidgeSpan {
+        precondition(normals.cols == directions.cols || directions.rows == 0, "support and directions differ in features")
+        let d = normals.cols, k = normals.rows, m = directions.rows
+        let mean = Statistics.columnMeans(normals)
+        var basis = [Double](repeating: 0, count: (k + m) * d)
+        normals.values.withUnsafeBufferPointer { v in
+            for i in 0..<k { for j in 0..<d { basis[i * d + j] = Double(v[i * d + j]) - mean[j] } }
+        }
+        directions.values.withUnsafeBufferPointer { v in
+            for i in 0..<m { for j in 0..<d { basis[(k + i) * d + j] = Double(v[i * d + j]) } }
+        }
+        do {
+            return try RidgeSpan(origin: mean, basis: basis, rank: k + m, ridge: ridge)
+        } catch {
+            throw AnomalyError(.numeric, "the support rows and directions span nothing (all support rows equal?): \(error)")
+        }
     }
 }
 
@@ -77,7 +99,7 @@ public struct FittedSpan: FittedDetector {
         self.support = support
         self.directions = directions
         self.trainingScores = trainingScores
-        scorer = support.rows > 0 ? try MetricModel(directions: directions, ridge: settings.ridge).scorer(support: support) : nil
+        scorer = support.rows > 0 ? try SpanDistance.scorer(support: support, directions: directions, ridge: settings.ridge) : nil
     }
 
     /// A meta-learned model with directions but no support yet (`meta-train --method metric`):
@@ -98,7 +120,7 @@ public struct FittedSpan: FittedDetector {
     public func scores(_ data: Matrix) throws -> [Double] {
         try validateForScoring(data)
         guard let scorer else {
-            throw AnomalyError.parameter("support", "this metric model has no support rows yet: score it with --support FILE (a few normal rows of the task)")
+            throw AnomalyError.model("this few-shot model has no support rows yet: give it a few normal rows of the task", field: "support")
         }
         return scorer.distances(data)
     }

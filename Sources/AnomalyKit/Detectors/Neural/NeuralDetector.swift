@@ -55,9 +55,6 @@ public struct TrainedNetwork: Sendable {
     public var buffers: ParameterSet
     public var standardizer: Standardizer?
     public var extras: [String: Matrix]
-    /// Per-parameter learning rates learned by Meta-SGD (`meta_lr.<name>` in a model file): when
-    /// present, fine-tuning takes full-batch SGD steps with them instead of the detector's optimiser.
-    public var learnedRates: ParameterSet?
     /// The labels of the rows being trained on, indexed by class (training only; not saved).
     public var labelIndex: LabelIndex?
 
@@ -78,20 +75,6 @@ public struct TrainedNetwork: Sendable {
 
     /// Rows as the network sees them (standardised when the detector standardises).
     public func prepared(_ x: Matrix) -> Matrix { standardizer?.transform(x) ?? x }
-
-    /// Moves the model into a new domain's frame: rows are first read as `(x − μ) / σ`, then
-    /// normalised as before — `mean' = μ + σ·mean`, `scale' = σ·scale` — how a model pretrained
-    /// on per-domain normalised sources is applied to a new domain.
-    public mutating func move(to frame: DomainFrame) {
-        precondition(frame.mean.count == featureCount, "the frame must have one value per feature")
-        var s = standardizer ?? Standardizer(mean: [Float](repeating: 0, count: featureCount),
-                                             scale: [Float](repeating: 1, count: featureCount))
-        for j in s.mean.indices {
-            s.mean[j] = Float(frame.mean[j] + frame.scale[j] * Double(s.mean[j]))
-            s.scale[j] = Float(frame.scale[j] * Double(s.scale[j]))
-        }
-        standardizer = s
-    }
 
     /// Runs `body` in evaluation mode over blocks of rows (in parallel) and stacks the results.
     ///
@@ -138,11 +121,6 @@ public struct TrainedNetwork: Sendable {
             state.set("scaler.scale", floats: standardizer.scale, shape: [standardizer.scale.count])
         }
         for (name, m) in extras { state.set("extra." + name, m) }
-        if let learnedRates {
-            for name in learnedRates.names {
-                state.set("meta_lr." + name, Tensor(floats: learnedRates[name]!.values, shape: learnedRates.shape(of: name)))
-            }
-        }
     }
 
     /// Reads the tensors for `network` back, checking every name and shape.
@@ -162,7 +140,8 @@ public struct TrainedNetwork: Sendable {
         let parameters = try load(template.parameters, prefix: "net.")
         let buffers = try load(template.buffers, prefix: "buffer.")
         var standardizer: Standardizer?
-        // A model moved to a domain frame (`Adaptation.center`) carries a scaler even when not standardising.
+        // A version-1 model moved to a domain frame (its mean and scale folded into the scaler) carries
+        // a scaler even when not standardising.
         if standardized || state.tensors["scaler.mean"] != nil {
             let d = network.parts.first?.layer.inputFeatures ?? 0
             standardizer = Standardizer(mean: try state.tensor("scaler.mean", shape: [d]).floats(),
@@ -180,13 +159,6 @@ public struct TrainedNetwork: Sendable {
             throw AnomalyError.model("weights must be finite", field: "net." + name)
         }
         self.init(network: network, parameters: parameters, buffers: buffers, standardizer: standardizer, extras: loaded)
-        if let first = parameters.names.first, state.tensors["meta_lr." + first] != nil {
-            let rates = try load(template.parameters, prefix: "meta_lr.")
-            for name in rates.names where !rates[name]!.values.allSatisfy({ $0.isFinite && $0 >= 0 }) {
-                throw AnomalyError.model("learned rates must be finite and ≥ 0", field: "meta_lr." + name)
-            }
-            learnedRates = rates
-        }
     }
 }
 
@@ -229,10 +201,6 @@ public struct FineTuning: Sendable {
     public var patience = 5
     /// Refit the input standardisation on the new data instead of keeping the source's.
     public var refitStandardizer = false
-    /// Move the model into the new data's normal frame (its normal rows, all rows when
-    /// unlabelled) before training — for a model pretrained on per-domain normalised sources
-    /// (`Adaptation.center`/`.standardize`, `pretrain --domain-norm`).
-    public var domainNorm: DomainNorm?
     /// No progress bar (inner loops of meta-learning run thousands of short fine-tunings).
     public var quiet = false
     public var seed: UInt64 = 0
@@ -307,14 +275,6 @@ extension FittedNeuralDetector {
         self.init(settings: settings, model: model, trainingScores: trainingScores)
     }
 
-    /// The same detector moved into a new domain's frame (see `TrainedNetwork.move(to:)`);
-    /// training scores recomputed on `x`, the new domain's rows.
-    public func moved(to frame: DomainFrame, trainingRows x: Matrix) -> Self {
-        var m = model
-        m.move(to: frame)
-        return Self(settings: settings, model: m, trainingScores: settings.scores(m, prepared: m.prepared(x)))
-    }
-
     /// The same detector with other weights (e.g. interpolated); training scores recomputed on `x`.
     public func replacingParameters(_ parameters: ParameterSet, trainingRows x: Matrix) -> Self {
         var m = model
@@ -341,10 +301,6 @@ public enum NeuralFitting {
             }
             let tuning = tuning ?? FineTuning()
             if tuning.refitStandardizer && start.standardizer != nil { start.standardizer = Standardizer(fitting: data) }
-            if let norm = tuning.domainNorm {
-                var rng = SeededGenerator(seed: tuning.seed)
-                start.move(to: DomainFrame(DomainData(x: data, labels: labels), norm: norm, rng: &rng))
-            }
             if tuning.newHead {
                 guard let head = start.network.layer(D.headPart) else {
                     throw AnomalyError.parameter("new-head", "the \(name) network has no '\(D.headPart)' part")
@@ -397,15 +353,6 @@ public enum NeuralFitting {
                 return Double(detector.loss(m, x: vx, labels: validation.labels, batch: Array(0..<vx.rows)[...], bound).scalar)
             }
         }
-        if start != nil, model.learnedRates != nil {
-            try learnedRateSteps(detector, &model, x: x, labels: labels, steps: epochs, seed: options.seed, trainable: trainable)
-            model.labelIndex = nil
-            let scores = detector.scores(model, prepared: x)
-            guard scores.allSatisfy(\.isFinite) else {
-                throw AnomalyError(.numeric, "\(name): adaptation produced non-finite scores")
-            }
-            return D.Fitted(settings: detector, model: model, trainingScores: scores)
-        }
         let snapshot = model
         do {
             _ = try Trainer.train(parameters: &model.parameters, buffers: &model.buffers, rows: rowsPerEpoch, options: options,
@@ -424,29 +371,6 @@ public enum NeuralFitting {
             throw AnomalyError(.numeric, "\(name): training produced non-finite scores; try a smaller learning rate")
         }
         return D.Fitted(settings: detector, model: model, trainingScores: scores)
-    }
-
-    /// Meta-SGD's adaptation: `steps` full-batch SGD steps, each parameter moved by its learned
-    /// rate times its gradient (`θ ← θ − α ⊙ ∇L`). Returns the gradients summed over the steps
-    /// (Meta-SGD's first-order rate update needs them). - Throws: when a loss turns non-finite.
-    @discardableResult
-    public static func learnedRateSteps<D: NeuralDetector>(_ detector: D, _ model: inout TrainedNetwork, x: Matrix, labels: [Int]?,
-                                                           steps: Int, seed: UInt64,
-                                                           trainable: @escaping @Sendable (String) -> Bool = { _ in true })
-        throws -> [String: Matrix] {
-        guard let rates = model.learnedRates else { return [:] }
-        var rng = SeededGenerator(seed: seed)
-        var summed: [String: Matrix] = [:]
-        for step in 0..<steps {
-            let (loss, gradients) = lossGradients(detector, model, x: x, labels: labels, seed: rng.next(), trainable: trainable)
-            guard loss.isFinite else { throw AnomalyError(.numeric, "\(D.descriptor.name): the loss became non-finite at adaptation step \(step + 1)") }
-            for (name, g) in gradients {
-                let rate = rates[name]!.values
-                model.parameters.modify(name) { v in for i in v.indices { v[i] -= rate[i] * g.values[i] } }
-                summed[name] = summed[name].map { s in Matrix(rows: s.rows, cols: s.cols, values: zip(s.values, g.values).map { $0 + $1 }) } ?? g
-            }
-        }
-        return summed
     }
 
     /// The detector's loss on all rows of `x` (prepared) and its gradients, by parameter name.

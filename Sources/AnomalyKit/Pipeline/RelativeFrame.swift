@@ -8,14 +8,17 @@ import Foundation
 ///
 /// A detector trained on the sources read this way learns which departures from a domain's
 /// normal rows mark its anomalies — what carries across domains when the anomalies themselves
-/// (e.g. defect types of different MVTec-AD objects) do not. Used by `transfer --adapt relative`.
+/// (e.g. defect types of different MVTec-AD objects) do not. As a pipeline step it takes a
+/// domain's rows and gives the ten measures; its fitted state is the shots.
 ///
 /// The measures: distance to the ridge-regularised affine span of the shots; distance to the
 /// nearest shot; mean distance to the 3 nearest; mean distance to all shots; Euclidean and L1
 /// distance to the shots' mean; the largest and the root-mean-square per-feature z-score
 /// against the shots' spread; cosine distance to the shots' mean; the row's norm relative to
 /// the shots' mean norm.
-public struct RelativeFrame: Sendable {
+public struct RelativeFrame: PipelineStep {
+    public static let kind = "relative_frame"
+
     /// The names of the measures (the columns of `apply`).
     public static let measures = ["span", "nearest", "nearest3", "mean_distance", "centre_l2", "centre_l1",
                                   "max_z", "rms_z", "cosine", "norm_ratio"]
@@ -69,40 +72,24 @@ public struct RelativeFrame: Sendable {
         return Matrix.vstack(rows)
     }
 
-    /// A frame drawn from a domain: `count` of its normal rows (label 0), picked with `rng`,
-    /// become the shots; returns the frame, the shots read leave-one-out (labels 0) and every
-    /// other row read against them (labels kept). The caller checks there are enough normals.
-    public static func drawn(from x: Matrix, labels: [Int], count: Int,
-                             rng: inout SeededGenerator) throws -> (frame: RelativeFrame, shots: DomainData, others: DomainData) {
-        let normals = labels.indices.filter { labels[$0] == 0 }
-        precondition(count <= normals.count, "drawing \(count) shots from \(normals.count) normal rows")
-        let picked = rng.sample(count, from: normals.count).map { normals[$0] }
-        let chosen = Set(picked)
-        let rest = (0..<x.rows).filter { !chosen.contains($0) }
-        let shots = x.rows(at: picked)
-        let frame = try RelativeFrame(shots: shots)
-        return (frame, DomainData(x: try shotsLeaveOneOut(shots), labels: [Int](repeating: 0, count: count)),
-                DomainData(x: frame.apply(x.rows(at: rest)), labels: rest.map { labels[$0] }))
+    public var inputCount: Int { shots.cols }
+    public var outputCount: Int { Self.measures.count }
+
+    public func transform(_ x: Matrix) throws -> Matrix {
+        try requireInputs(x)
+        try x.requireFinite()
+        return apply(x)
     }
 
-    /// Source domains read relative to their own normal rows and pooled: for each of `draws`
-    /// seeded draws of `count` normal rows per source, the other rows against those shots and
-    /// the shots leave-one-out (labels kept) — as noisy as a target with `count` shots.
-    public static func pooled(_ sources: [DomainData], count: Int, draws: Int = 3, seed: UInt64) throws -> DomainData {
-        var rng = SeededGenerator(seed: seed &+ 0x5e1a)
-        var parts: [DomainData] = []
-        for (s, source) in sources.enumerated() {
-            let labels = source.labels ?? [Int](repeating: 0, count: source.x.rows)
-            let normalCount = labels.filter { $0 == 0 }.count
-            guard normalCount > count else {
-                throw AnomalyError.shape("source \(s + 1) has \(normalCount) normal rows; the relative frame draws \(count) shots and needs more")
-            }
-            for _ in 0..<draws {
-                let draw = try drawn(from: source.x, labels: labels, count: count, rng: &rng)
-                parts += [draw.others, draw.shots]
-            }
+    public func save(to state: inout StepState) { state.arrays.set("shots", shots) }
+
+    public init(restoring state: StepState) throws {
+        let shots = try state.arrays.matrix("shots")
+        guard shots.rows >= Self.minimumShots else {
+            throw AnomalyError.model("needs at least \(Self.minimumShots) rows, has \(shots.rows)", field: "shots")
         }
-        return DomainData.pooled(parts)
+        try shots.requireFinite("saved shots")
+        try self.init(shots: shots)
     }
 
     /// Each shot's raw measures against the others (`K × 10`, row-major).

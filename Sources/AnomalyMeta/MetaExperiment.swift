@@ -1,3 +1,5 @@
+import AnomalyKit
+import AnomalyTransfer
 import AnomalyMath
 import AnomalyNN
 import Foundation
@@ -67,11 +69,11 @@ public struct MetaExperiment: Sendable {
                 let note = "\(result.directionCount) directions × \(result.scale), ridge \(result.model.ridge); episode AUC \(String(format: "%.3f", result.episodeAUC)) (span only \(String(format: "%.3f", result.spanOnlyEpisodeAUC)))"
                 return ModeResult(labels: few.testY, scores: scores, fitSeconds: t, note: note)
             }
-            let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
-                let meta = try learning.train(detector, sampler: &sampler)
-                return try learning.adapt(detector, meta, support: support)
+            let ((m, frame), t) = try Stopwatch.measure { () throws -> (D.Fitted, DomainFrame?) in
+                let (meta, rates) = try learning.train(detector, sampler: &sampler)
+                return try learning.adapt(detector, meta, support: support, rates: rates)
             }
-            return try evaluate(m, seconds: t)
+            return ModeResult(labels: few.testY, scores: try m.scores(frame.map { $0.apply(few.testX) } ?? few.testX), fitSeconds: t)
         }
         recorder.attempt("knn_shots") {
             try TransferExperiment.knnShots(target.x.rows(at: few.normalShots), testX: few.testX, testY: few.testY)
@@ -82,7 +84,7 @@ public struct MetaExperiment: Sendable {
     /// Runs the experiment for a detector given as an existential (the CLI's case).
     public func run(anyDetector detector: any Detector, tasks: [MetaTask], target: DomainData, targetName: String) throws -> Outcome {
         guard let neural = detector as? any NeuralDetector else {
-            throw AnomalyError.parameter("detector", "meta-learning needs a neural detector (autoencoder, vae, deepsvdd, devnet, classifier), got '\(type(of: detector).descriptor.name)'")
+            throw AnomalyError.parameter("detector", "meta-learning needs a neural detector (\(DetectorRegistry.neuralNames.joined(separator: ", "))), got '\(type(of: detector).descriptor.name)'")
         }
         return try run(neural, tasks: tasks, target: target, targetName: targetName)
     }
@@ -90,14 +92,16 @@ public struct MetaExperiment: Sendable {
 
 extension MetaLearning {
     /// Meta-trains a detector given as an existential (the CLI's case).
-    public func train(anyDetector detector: any Detector, sampler: inout EpisodeSampler) throws -> any FittedDetector {
+    public func train(anyDetector detector: any Detector,
+                      sampler: inout EpisodeSampler) throws -> (fitted: any FittedDetector, rates: ParameterSet?) {
         guard let neural = detector as? any NeuralDetector else {
-            throw AnomalyError.parameter("detector", "meta-learning needs a neural detector (autoencoder, vae, deepsvdd, devnet, classifier), got '\(type(of: detector).descriptor.name)'")
+            throw AnomalyError.parameter("detector", "meta-learning needs a neural detector (\(DetectorRegistry.neuralNames.joined(separator: ", "))), got '\(type(of: detector).descriptor.name)'")
         }
         return try trainOpened(neural, &sampler)
     }
 
-    private func trainOpened<D: NeuralDetector>(_ d: D, _ sampler: inout EpisodeSampler) throws -> any FittedDetector {
-        try train(d, sampler: &sampler)
+    private func trainOpened<D: NeuralDetector>(_ d: D, _ sampler: inout EpisodeSampler) throws -> (fitted: any FittedDetector, rates: ParameterSet?) {
+        let (fitted, rates) = try train(d, sampler: &sampler)
+        return (fitted, rates)
     }
 }

@@ -1,3 +1,5 @@
+import AnomalyKit
+import AnomalyTransfer
 import Foundation
 
 /// The selector shipped with the package: trained by `scripts/build-selector` on the ADBench

@@ -1,3 +1,4 @@
+import AnomalyKit
 import AnomalyMath
 import AnomalyNN
 import Foundation
@@ -106,12 +107,13 @@ public struct TransferExperiment: Sendable {
                 return try evaluate(m, seconds: t)
             case .center, .standardize:
                 let norm = adaptation.domainNorm!
+                // The target's normal frame, from its normal shots: the shots and test rows are read in it.
+                let frame = DomainFrame(target.x, rows: normalShots, norm: norm)
                 let (m, t) = try Stopwatch.measure { () throws -> D.Fitted in
                     let base = try TransferLearning.pretrain(detector, sources: DomainFrame.pooled(sources, norm: norm, count: shots, seed: seed))
-                    let moved = base.moved(to: DomainFrame(target.x, rows: normalShots, norm: norm), trainingRows: shotData.x)
-                    return oneClass ? moved : try TransferLearning.fineTune(detector, moved, on: shotData, tuning: tuning)
+                    return oneClass ? base : try TransferLearning.fineTune(detector, base, on: frame.apply(shotData), tuning: tuning)
                 }
-                var r = try evaluate(m, seconds: t)
+                var r = ModeResult(labels: testY, scores: try m.scores(frame.apply(testX)), fitSeconds: t)
                 r.note = oneClassNote
                 return r
             case .relative:
@@ -167,7 +169,7 @@ public struct TransferExperiment: Sendable {
     }
 
     /// kNN with k = 1 on the normal shots, scored on the test rows.
-    static func knnShots(_ normals: Matrix, testX: Matrix, testY: [Int]) throws -> ModeResult {
+    package static func knnShots(_ normals: Matrix, testX: Matrix, testY: [Int]) throws -> ModeResult {
         let (m, t) = try Stopwatch.measure { try KNN(neighbors: 1).fit(normals) }
         return ModeResult(labels: testY, scores: try m.scores(testX), fitSeconds: t, note: "k = 1")
     }
@@ -211,5 +213,16 @@ public struct TransferExperiment: Sendable {
             if value > best.value { best = (a, value) }
         }
         return best.alpha
+    }
+}
+
+extension TransferExperiment {
+    /// Runs the experiment for a detector given as an existential (the CLI's case).
+    public func run(anyDetector detector: any Detector, sources: [DomainData], sourceNames: [String], target: DomainData,
+                    targetName: String) throws -> Outcome {
+        guard let neural = detector as? any NeuralDetector else {
+            throw AnomalyError.parameter("detector", "transfer needs a neural detector (\(DetectorRegistry.neuralNames.joined(separator: ", "))), got '\(type(of: detector).descriptor.name)'")
+        }
+        return try run(neural, sources: sources, sourceNames: sourceNames, target: target, targetName: targetName)
     }
 }

@@ -1,3 +1,4 @@
+import AnomalyKit
 import AnomalyMath
 import AnomalyNN
 import Foundation

@@ -1,3 +1,5 @@
+import AnomalyKit
+import AnomalyTransfer
 import AnomalyMath
 import Foundation
 
@@ -19,21 +21,7 @@ public struct MetricModel: Sendable, Equatable {
     /// The scorer for a task given its normal support rows (≥ 1 row).
     /// - Complexity: O((K + m)²·d + (K + m)³).
     public func scorer(support normals: Matrix) throws -> RidgeSpan {
-        precondition(normals.cols == directions.cols || directions.rows == 0, "support and directions differ in features")
-        let d = normals.cols, k = normals.rows, m = directions.rows
-        let mean = DomainFrame(normals, rows: Array(0..<k), norm: .center).mean
-        var basis = [Double](repeating: 0, count: (k + m) * d)
-        normals.values.withUnsafeBufferPointer { v in
-            for i in 0..<k { for j in 0..<d { basis[i * d + j] = Double(v[i * d + j]) - mean[j] } }
-        }
-        directions.values.withUnsafeBufferPointer { v in
-            for i in 0..<m { for j in 0..<d { basis[(k + i) * d + j] = Double(v[i * d + j]) } }
-        }
-        do {
-            return try RidgeSpan(origin: mean, basis: basis, rank: k + m, ridge: ridge)
-        } catch {
-            throw AnomalyError(.numeric, "the support rows and directions span nothing (all support rows equal?)")
-        }
+        try SpanDistance.scorer(support: normals, directions: directions, ridge: ridge)
     }
 
     /// Scores of `x` for a task with these normal support rows: higher = more anomalous.

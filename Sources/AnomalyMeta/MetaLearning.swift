@@ -1,3 +1,5 @@
+import AnomalyKit
+import AnomalyTransfer
 import AnomalyMath
 import AnomalyNN
 import Foundation
@@ -60,10 +62,11 @@ public struct MetaLearning: Sendable {
         return t
     }
 
-    /// Meta-trains `detector` on episodes from `sampler`; returns the meta-learned model, in the
-    /// frame of a task's normal rows (move it to a new task's frame before use: `adapt`).
+    /// Meta-trains `detector` on episodes from `sampler`; returns the meta-learned model, which
+    /// reads rows in the frame of a task's normal rows (`adapt` reads a new task in its own), and
+    /// for `metasgd` its learned per-parameter rates.
     /// - Complexity: iterations × tasksPerIteration inner fine-tunings on K + A rows.
-    public func train<D: NeuralDetector>(_ detector: D, sampler: inout EpisodeSampler) throws -> D.Fitted {
+    public func train<D: NeuralDetector>(_ detector: D, sampler: inout EpisodeSampler) throws -> (fitted: D.Fitted, rates: ParameterSet?) {
         guard method != .metric else {
             throw AnomalyError.parameter("method", "metric learns a distance, not an initialisation (MetricMetaLearning)")
         }
@@ -125,19 +128,25 @@ public struct MetaLearning: Sendable {
         }
         // Training scores on the framed task rows, for the model file's threshold.
         let rows = TransferLearning.trainingRows(for: detector, framed)
-        return D.Fitted(settings: detector, model: meta.model,
-                        trainingScores: detector.scores(meta.model, prepared: meta.model.prepared(rows.x)))
+        return (D.Fitted(settings: detector, model: meta.model,
+                         trainingScores: detector.scores(meta.model, prepared: meta.model.prepared(rows.x))), nil)
     }
 
     /// Adapts a meta-trained model to a new task: into the support's normal frame, then the
     /// inner loop on the support rows.
-    public func adapt<D: NeuralDetector>(_ detector: D, _ meta: D.Fitted, support: DomainData) throws -> D.Fitted {
-        var start = meta
+    /// Returns the adapted detector and the frame its rows are read in (nil without `domainNorm`).
+    public func adapt<D: NeuralDetector>(_ detector: D, _ meta: D.Fitted, support: DomainData,
+                                         rates: ParameterSet? = nil) throws -> (D.Fitted, DomainFrame?) {
+        var frame: DomainFrame?
+        var rows = support
         if let domainNorm {
             var rng = SeededGenerator(seed: seed)
-            start = meta.moved(to: DomainFrame(support, norm: domainNorm, rng: &rng), trainingRows: support.x)
+            frame = DomainFrame(support, norm: domainNorm, rng: &rng)
+            rows = frame!.apply(support)
         }
-        return try TransferLearning.fineTune(detector, start, on: support, tuning: innerTuning)
+        let adapted = try rates.map { try MetaSGD.adapt(meta, rows: rows, rates: $0, tuning: innerTuning) }
+            ?? TransferLearning.fineTune(detector, meta, on: rows, tuning: innerTuning)
+        return (adapted, frame)
     }
 
     /// All task rows, each task in its own normal frame (from `shots` normal rows, as episodes see it).
@@ -174,7 +183,7 @@ public struct MetaLearning: Sendable {
     /// the support; the query gradient g_q at the adapted weights updates θ (Adam), and
     /// −g_q ⊙ Σ g_support updates α (Adam at a twentieth of the rate, α kept ≥ 0).
     func trainMetaSGD<D: NeuralDetector>(_ detector: D, start: D.Fitted, sampler: inout EpisodeSampler, framed: DomainData,
-                                        outer: inout Optimizer) throws -> D.Fitted {
+                                        outer: inout Optimizer) throws -> (D.Fitted, ParameterSet) {
         var model = start.model
         var rates = ParameterSet()
         for name in model.parameters.names {
@@ -190,9 +199,8 @@ public struct MetaLearning: Sendable {
             for _ in 0..<tasksPerIteration {
                 let (support, query) = inFrame(sampler.next())
                 var adapted = model
-                adapted.learnedRates = rates
                 let (sx, sy) = lossRows(detector, model, support)
-                let supportSum = try NeuralFitting.learnedRateSteps(detector, &adapted, x: sx, labels: sy, steps: innerEpochs, seed: rng.next())
+                let supportSum = try MetaSGD.steps(detector, &adapted, x: sx, labels: sy, rates: rates, steps: innerEpochs, seed: rng.next())
                 let q = queryGradients(detector, adapted, query: query, seed: rng.next())
                 for (name, m) in q {
                     gTheta[name] = gTheta[name].map { add($0, m) } ?? m
@@ -212,9 +220,8 @@ public struct MetaLearning: Sendable {
             for name in rates.names { rates.modify(name) { v in for i in v.indices { v[i] = max(0, v[i]) } } }
             progress?(iteration + 1, iterations)
         }
-        model.learnedRates = rates
         let rows = TransferLearning.trainingRows(for: detector, framed)
-        return D.Fitted(settings: detector, model: model, trainingScores: detector.scores(model, prepared: model.prepared(rows.x)))
+        return (D.Fitted(settings: detector, model: model, trainingScores: detector.scores(model, prepared: model.prepared(rows.x))), rates)
     }
 
     func difference(_ a: ParameterSet, _ b: ParameterSet) -> [String: Matrix] {

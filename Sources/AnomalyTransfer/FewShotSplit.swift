@@ -1,3 +1,4 @@
+import AnomalyKit
 import AnomalyMath
 import Foundation
 
@@ -54,10 +55,12 @@ public struct ModeResult: Sendable {
 
 /// Collects the modes of an experiment: a failure is recorded with its reason instead of
 /// ending the experiment.
-struct ModeRecorder {
-    var modes: [(name: String, result: ModeResult?, reason: String?)] = []
+package struct ModeRecorder {
+    package var modes: [(name: String, result: ModeResult?, reason: String?)] = []
 
-    mutating func attempt(_ name: String, _ body: () throws -> ModeResult) {
+    package init() {}
+
+    package mutating func attempt(_ name: String, _ body: () throws -> ModeResult) {
         do { modes.append((name, try body(), nil)) } catch let e as AnomalyError {
             modes.append((name, nil, e.message))
         } catch { modes.append((name, nil, "\(error)")) }

@@ -1,3 +1,5 @@
+import AnomalyKit
+import AnomalyTransfer
 import AnomalyMath
 import Foundation
 

@@ -1,4 +1,6 @@
 import AnomalyKit
+import AnomalyMeta
+import AnomalyTransfer
 import Foundation
 import Testing
 import TestSupport

@@ -1,3 +1,4 @@
+import AnomalyKit
 import AnomalyMath
 import AnomalyNN
 import Foundation
@@ -43,61 +44,19 @@ public enum Adaptation: String, Sendable, CaseIterable {
     }
 }
 
-/// How each domain is put into a common frame before pooling (`pretrain --domain-norm`).
-public enum DomainNorm: String, Sendable, CaseIterable {
-    /// Subtract the mean of the domain's normal rows.
-    case center
-    /// Subtract that mean and divide by the normal rows' standard deviation (0 → 1).
-    case standardize
-}
-
-/// A domain's normal frame: rows are read as `(x − mean) / scale`.
-public struct DomainFrame: Sendable, Equatable {
-    public var mean: [Double]
-    public var scale: [Double]
-
-    public init(mean: [Double], scale: [Double]) {
-        precondition(mean.count == scale.count, "a frame needs one mean and one scale per feature")
-        self.mean = mean
-        self.scale = scale
-    }
-
-    /// The frame of `data`'s normal rows (labels 0; all rows when unlabelled or none is
-    /// normal), from `count` of them drawn with `rng` (all when nil) — drawing as many rows as
-    /// the target has shots makes the sources' frames as noisy as the target's.
-    /// - Complexity: O(rows·d).
+extension DomainFrame {
+    /// The frame of `data`'s normal rows (see `init(_:labels:norm:count:rng:)`).
     public init(_ data: DomainData, norm: DomainNorm, count: Int? = nil, rng: inout SeededGenerator) {
-        let normals = data.labels.map { l in l.indices.filter { l[$0] == 0 } } ?? Array(0..<data.x.rows)
-        let pool = normals.isEmpty ? Array(0..<data.x.rows) : normals
-        let rows = count.map { c in rng.sample(min(c, pool.count), from: pool.count).map { pool[$0] } } ?? pool
-        self.init(data.x, rows: rows, norm: norm)
+        self.init(data.x, labels: data.labels, norm: norm, count: count, rng: &rng)
     }
 
-    /// The frame of the given rows of `x`.
-    public init(_ x: Matrix, rows: [Int], norm: DomainNorm) {
-        let chosen = x.rows(at: rows)
-        mean = Statistics.columnMeans(chosen)
-        scale = norm == .standardize ? Statistics.columnVariances(chosen).map { v in v > 1e-24 ? v.squareRoot() : 1 }
-                                     : [Double](repeating: 1, count: x.cols)
-    }
-
-    /// `x` in this frame. - Complexity: O(n·d).
-    public func apply(_ x: Matrix) -> Matrix {
-        var out = x
-        let d = x.cols
-        let m = mean.map { Float($0) }, s = scale.map { Float($0) }
-        out.values.withUnsafeMutableBufferPointer { v in
-            for r in 0..<x.rows { for j in 0..<d { v[r &* d &+ j] = (v[r &* d &+ j] - m[j]) / s[j] } }
-        }
-        return out
-    }
+    /// `data` in this frame, labels kept.
+    public func apply(_ data: DomainData) -> DomainData { DomainData(x: apply(data.x), labels: data.labels) }
 
     /// Sources each put in their own normal frame (from `count` normal rows), then pooled.
     public static func pooled(_ sources: [DomainData], norm: DomainNorm, count: Int?, seed: UInt64) -> DomainData {
         var rng = SeededGenerator(seed: seed &+ 0xce47)
-        return DomainData.pooled(sources.map { s in
-            DomainData(x: DomainFrame(s, norm: norm, count: count, rng: &rng).apply(s.x), labels: s.labels)
-        })
+        return DomainData.pooled(sources.map { s in DomainFrame(s, norm: norm, count: count, rng: &rng).apply(s) })
     }
 }
 

@@ -1,0 +1,85 @@
+import AnomalyMath
+
+/// One fitted transformation of rows on their way to the detector: an imputer, a scaler, a
+/// domain's normal frame, the relative frame, and later encoders and time windows.
+///
+/// A step is a value: its settings and fitted state, nothing else. It never reads files and
+/// never refits while transforming, so a row's output depends on the step and the row alone.
+/// It saves itself as named tensors plus small settings (`StepState`) and is restored by
+/// `StepRegistry` from its `kind`, as detectors are from their names. A new step plugs in by
+/// conforming and being listed in a registry; the model type does not change.
+public protocol PipelineStep: Sendable {
+    /// The name of this kind of step in model files, e.g. `impute`.
+    static var kind: String { get }
+    /// Columns the step takes.
+    var inputCount: Int { get }
+    /// Columns the step gives.
+    var outputCount: Int { get }
+    /// The rows transformed. - Throws: `AnomalyError` on a shape mismatch or a value it cannot take.
+    func transform(_ x: Matrix) throws -> Matrix
+    /// Writes the settings and fitted arrays.
+    func save(to state: inout StepState)
+    /// Restores from what `save(to:)` wrote; must check every shape and value it reads.
+    init(restoring state: StepState) throws
+}
+
+extension PipelineStep {
+    /// The step's kind, reachable through an existential.
+    public var kind: String { Self.kind }
+
+    /// Checks that `x` has the columns this step takes.
+    func requireInputs(_ x: Matrix) throws {
+        guard x.cols == inputCount else {
+            throw AnomalyError.shape("the \(Self.kind) step takes \(inputCount) columns, the data has \(x.cols)")
+        }
+    }
+}
+
+/// A step's saved form: small settings for the JSON metadata and arrays for the tensors.
+public struct StepState: Sendable, Equatable {
+    public var settings: [String: ParameterValue]
+    public var arrays: DetectorState
+
+    public init(settings: [String: ParameterValue] = [:], arrays: DetectorState = DetectorState()) {
+        self.settings = settings
+        self.arrays = arrays
+    }
+
+    /// The setting `name`, or a model error naming it.
+    public func setting(_ name: String) throws -> ParameterValue {
+        guard let v = settings[name] else { throw AnomalyError.model("the step's settings lack '\(name)'", field: name) }
+        return v
+    }
+
+    public func string(_ name: String) throws -> String {
+        guard case .string(let s) = try setting(name) else { throw AnomalyError.model("expected text", field: name) }
+        return s
+    }
+
+    public func int(_ name: String) throws -> Int {
+        guard case .int(let i) = try setting(name) else { throw AnomalyError.model("expected an integer", field: name) }
+        return i
+    }
+}
+
+/// The step kinds a model file may contain, by name.
+public struct StepRegistry: Sendable {
+    public let kinds: [any PipelineStep.Type]
+
+    public init(_ kinds: [any PipelineStep.Type]) { self.kinds = kinds }
+
+    /// The steps AnomalyKit itself defines.
+    public static let standard = StepRegistry([Imputer.self, Scaler.self, DomainFrame.self, RelativeFrame.self])
+
+    /// This registry with more kinds (an encoder module's steps, say).
+    public func adding(_ more: [any PipelineStep.Type]) -> StepRegistry { StepRegistry(kinds + more) }
+
+    /// The step of `kind` restored from `state`.
+    public func restore(kind: String, from state: StepState) throws -> any PipelineStep {
+        guard let type = kinds.first(where: { $0.kind == kind }) else {
+            throw AnomalyError.model("unknown pipeline step '\(kind)'; this AnomalyKit knows \(kinds.map { $0.kind }.joined(separator: ", "))",
+                                     field: "steps")
+        }
+        return try type.init(restoring: state)
+    }
+}
