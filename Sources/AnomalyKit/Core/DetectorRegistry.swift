@@ -7,7 +7,7 @@ public enum DetectorRegistry {
         KNN.self, LOF.self,                                   // proximity
         IsolationForest.self,                                 // ensemble
         PCA.self, OCSVM.self,                                 // linear
-        ECOD.self, COPOD.self, HBOS.self, GMM.self, MCD.self, RobustZ.self, // probabilistic
+        ECOD.self, COPOD.self, HBOS.self, GMM.self, MCD.self, // probabilistic
         AutoEncoder.self, VAE.self, DeepSVDD.self,            // neural, unsupervised
         DevNet.self, Classifier.self,                         // neural, with labels
         SpanDistance.self,                                    // few-shot
