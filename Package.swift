@@ -44,9 +44,10 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "anomalykit", dependencies: ["AnomalyCLI"]),
-        .target(name: "TestSupport", dependencies: ["AnomalyKit"], path: "Tests/TestSupport"),
-        .testTarget(name: "AnomalyMathTests", dependencies: ["AnomalyMath"]),
-        .testTarget(name: "AnomalyNNTests", dependencies: ["AnomalyNN"]),
+        .target(name: "MathTestSupport", dependencies: ["AnomalyMath", "AnomalyNN"], path: "Tests/MathTestSupport"),
+        .target(name: "TestSupport", dependencies: ["AnomalyKit", "MathTestSupport"], path: "Tests/TestSupport"),
+        .testTarget(name: "AnomalyMathTests", dependencies: ["AnomalyMath", "MathTestSupport"]),
+        .testTarget(name: "AnomalyNNTests", dependencies: ["AnomalyNN", "MathTestSupport"]),
         .testTarget(
             name: "AnomalyKitTests",
             dependencies: ["AnomalyKit", "TestSupport"],

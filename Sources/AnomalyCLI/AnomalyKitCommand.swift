@@ -1,4 +1,5 @@
 import AnomalyKit
+import AnomalyNN
 import AnomalyMeta
 import AnomalyTransfer
 import ArgumentParser
@@ -31,7 +32,9 @@ public struct AnomalyKitCommand: ParsableCommand {
         let console = Console.current
         do {
             var command = try parseAsRoot(arguments)
-            try command.run()
+            // Training draws a progress bar only on a terminal.
+            let sink = stderrIsTerminal ? ProgressBar().trainingSink : nil
+            try Trainer.$progress.withValue(sink) { try command.run() }
             return 0
         } catch let e as AnomalyError {
             console.write("anomalykit: error: \(e)\n", to: .error)

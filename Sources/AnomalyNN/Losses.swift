@@ -34,63 +34,6 @@ public enum Loss {
             tape.accumulate(id, grad.scaled(g.values[0]))
         }
     }
-
-    /// DevNet's deviation loss (Pang et al., 2019): scores are standardised against a reference
-    /// drawn from the prior N(0, 1) — `dev = (s − μ_R)/σ_R` — and normal rows (label 0) are pulled
-    /// to `|dev| → 0` while labelled anomalies are pushed beyond `margin`:
-    /// `(1−y)·|dev| + y·max(0, margin − dev)`, averaged.
-    public static func deviation(_ scores: Var, labels: Matrix, referenceMean: Float, referenceStd: Float,
-                                 margin: Float = 5) -> Var {
-        let tape = scores.tape
-        let dev = (scores - referenceMean) * (1 / referenceStd)
-        let y = tape.constant(labels)
-        let inlier = (1 - y) * dev.abs()
-        let outlier = y * (margin - dev).relu()
-        return (inlier + outlier).mean()
-    }
-
-    /// Deep SVDD's one-class loss: the mean squared distance of the representations (`n × k`) to
-    /// the centre `c` (`1 × k`).
-    public static func hypersphere(_ representation: Var, centre: Matrix) -> Var {
-        (representation - representation.tape.constant(centre)).square().sumColumns().mean()
-    }
-
-    /// KL divergence of N(μ, σ²) from N(0, I), summed over latent dimensions and averaged over
-    /// rows: `−½·Σ(1 + log σ² − μ² − σ²)`.
-    public static func gaussianKL(mean: Var, logVariance: Var) -> Var {
-        ((1 + logVariance - mean.square() - logVariance.exp()).sumColumns() * -0.5).mean()
-    }
-
-    /// Squared maximum mean discrepancy between two samples of representations (rows), with a
-    /// sum of RBF kernels `exp(−‖a−b‖²/(2σ²))` over `bandwidths` (relative to the median squared
-    /// distance when `relative`, the usual multi-bandwidth choice). Biased (V-statistic) estimate.
-    /// - Complexity: O((n+m)²·k) through GEMMs.
-    public static func maximumMeanDiscrepancy(_ a: Var, _ b: Var, bandwidths: [Float] = [0.25, 0.5, 1, 2, 4],
-                                              relative: Bool = true) -> Var {
-        let tape = a.tape
-        func squaredDistances(_ x: Var, _ y: Var) -> Var {
-            let xx = x.square().sumColumns()                    // n × 1
-            let yy = y.square().sumColumns()                    // m × 1
-            let cross = x.matmul(y, transposeOther: true)       // n × m
-            return (xx + yy.transposed() - 2 * cross).relu()
-        }
-        let daa = squaredDistances(a, a), dbb = squaredDistances(b, b), dab = squaredDistances(a, b)
-        var scale: Float = 1
-        if relative {
-            var all = dab.value.values.filter { $0 > 0 }
-            if !all.isEmpty {
-                all.sort()
-                scale = all[all.count / 2]
-            }
-        }
-        var total: Var?
-        for bw in bandwidths {
-            let gamma = -1 / (2 * bw * scale)
-            let k = (daa * gamma).exp().mean() + (dbb * gamma).exp().mean() - 2 * (dab * gamma).exp().mean()
-            total = total.map { $0 + k } ?? k
-        }
-        return total ?? tape.constant(0)
-    }
 }
 
 extension Var {

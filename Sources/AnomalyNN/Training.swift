@@ -20,8 +20,7 @@ public struct TrainingOptions: Sendable {
     /// (PyOD's DeepSVDD does this).
     public var keepBestTrainingEpoch = false
     public var seed: UInt64
-    /// Shown before the progress bar; nil for none. The bar goes to standard error, and only
-    /// when it is a terminal.
+    /// The run's name in progress reports (`Trainer.progress`); nil reports nothing.
     public var progressLabel: String?
 
     public init(epochs: Int, batchSize: Int, seed: UInt64, progressLabel: String? = nil) {
@@ -94,11 +93,12 @@ public enum Trainer {
         let batch = max(1, min(options.batchSize, rows))
         var best = (loss: Double.infinity, parameters: parameters, buffers: buffers, epoch: 0)
         var sinceBest = 0
-        let progress = ProgressBar(label: options.progressLabel, total: options.epochs)
+        let report = options.progressLabel.flatMap { label in Trainer.progress.map { sink in (label, sink) } }
+        var stoppedAt = options.epochs
         let started = DispatchTime.now().uptimeNanoseconds
         var trainingNanoseconds: UInt64 = 0
         var rowsSeen = 0
-        defer { progress.finish() }
+        defer { report?.1(TrainingProgress(label: report!.0, epoch: stoppedAt, epochs: options.epochs, message: "", finished: true)) }
         let smallProducts = runsSingleThreaded(batch: batch, parameters: parameters)
         for epoch in 0..<options.epochs {
             optimizer.learningRate = options.schedule.rate(base: baseRate, epoch: epoch)
@@ -157,7 +157,8 @@ public enum Trainer {
                 history.bestEpoch = best.epoch
                 if let patience = options.patience, sinceBest >= patience {
                     history.stoppedEarly = true
-                    progress.update(epoch + 1, shown)
+                    stoppedAt = epoch + 1
+                    report?.1(TrainingProgress(label: report!.0, epoch: epoch + 1, epochs: options.epochs, message: shown, finished: false))
                     break
                 }
             } else if options.keepBestTrainingEpoch {
@@ -168,7 +169,7 @@ public enum Trainer {
             } else {
                 history.bestEpoch = epoch
             }
-            progress.update(epoch + 1, shown)
+            report?.1(TrainingProgress(label: report!.0, epoch: epoch + 1, epochs: options.epochs, message: shown, finished: false))
         }
         if (validationLoss != nil && options.restoreBest || validationLoss == nil && options.keepBestTrainingEpoch)
             && best.loss.isFinite {
@@ -182,29 +183,21 @@ public enum Trainer {
     }
 }
 
-/// A one-line progress bar on standard error, drawn only when it is a terminal.
-final class ProgressBar {
-    let label: String?
-    let total: Int
-    let enabled: Bool
-    private var drawn = false
+/// A training run's progress, reported after every epoch and once when it ends.
+public struct TrainingProgress: Sendable {
+    public var label: String
+    /// Epochs done.
+    public var epoch: Int
+    public var epochs: Int
+    /// The epoch's losses, e.g. `loss 0.0123  val 0.0150`.
+    public var message: String
+    /// The run has ended (normally, early, or by an error).
+    public var finished: Bool
+}
 
-    init(label: String?, total: Int) {
-        self.label = label
-        self.total = total
-        self.enabled = label != nil && isatty(2) != 0
-    }
-
-    func update(_ done: Int, _ message: String) {
-        guard enabled, let label else { return }
-        let width = 24
-        let filled = total > 0 ? width * done / total : width
-        let bar = String(repeating: "=", count: filled) + String(repeating: " ", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(done)/\(total) \(message)   ".utf8))
-        drawn = true
-    }
-
-    func finish() {
-        if drawn { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
+extension Trainer {
+    /// Where training runs report progress: nowhere by default. A front end binds it around the
+    /// work it starts (`Trainer.$progress.withValue(bar.report) { … }`); the engine never writes
+    /// to a terminal itself.
+    @TaskLocal public static var progress: (@Sendable (TrainingProgress) -> Void)?
 }

@@ -1,9 +1,15 @@
+@_exported import MathTestSupport
 import AnomalyKit
 import AnomalyMath
 import Foundation
 
 /// Shared helpers for AnomalyKit's test targets.
 public enum TestSupport {
+    /// `n × d` standard-normal rows with a few shifted outliers appended (`DataGenerators`).
+    public static func gaussianWithOutliers(n: Int, d: Int, outliers: Int, seed: UInt64 = 1) -> (x: Matrix, y: [Int]) {
+        DataGenerators.gaussianWithOutliers(n: n, d: d, outliers: outliers, seed: seed)
+    }
+
     /// A fresh empty temporary folder.
     public static func temporaryDirectory() -> String {
         let path = NSTemporaryDirectory() + "anomalykit-tests-" + UUID().uuidString
@@ -29,15 +35,6 @@ public enum TestSupport {
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
-    /// `n × d` standard-normal rows with a few shifted outliers appended (deterministic per seed).
-    public static func gaussianWithOutliers(n: Int, d: Int, outliers: Int, seed: UInt64 = 1) -> (x: Matrix, y: [Int]) {
-        var rng = SeededGenerator(seed: seed)
-        var values = [Float]()
-        for _ in 0..<(n * d) { values.append(Float(rng.nextGaussian())) }
-        for _ in 0..<(outliers * d) { values.append(Float(rng.nextGaussian() + 6)) }
-        return (Matrix(rows: n + outliers, cols: d, values: values),
-                [Int](repeating: 0, count: n) + [Int](repeating: 1, count: outliers))
-    }
 }
 
 /// Small, quick settings so every test trains in milliseconds.
@@ -52,8 +49,3 @@ public func quick(_ name: String, _ extra: [String: String] = [:]) throws -> any
     return try DetectorRegistry.make(name, assignments: a.merging(extra) { $1 })
 }
 
-/// Largest |a − b| / (|b| + atol) over the pairs: the relative error a comparison promises.
-public func maxRelativeError(_ a: [Double], _ b: [Double], atol: Double = 1e-9) -> Double {
-    precondition(a.count == b.count)
-    return zip(a, b).map { abs($0 - $1) / (abs($1) + atol) }.max() ?? 0
-}
