@@ -27,6 +27,7 @@ public struct ParameterBinding<Settings>: Sendable {
 
     /// The value shown in listings, model files and reports: the property's, or `none` when unset.
     public func value(of settings: Settings) -> ParameterValue {
+        // `read` gives nil only for optional bindings, and those have a `none`.
         read(settings) ?? none ?? .string("")
     }
 
