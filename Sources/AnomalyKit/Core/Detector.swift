@@ -20,11 +20,12 @@ public struct DetectorDescriptor: Sendable {
     public func spec(_ name: String) -> ParameterSpec? { parameters.first { $0.name == name } }
 }
 
-/// A detector's settings: plain values, validated, holding no fitted state.
+/// A detector's settings: plain values holding no fitted state, checked against the parameter
+/// specs when built from parameters and when fitted.
 ///
 /// ```swift
-/// let model = try KNN(k: 5).fit(train)     // FittedKNN
-/// let scores = try model.scores(test)      // higher = more anomalous
+/// let model = try KNN(neighbors: 5).fit(train)     // FittedKNN
+/// let scores = try model.scores(test)              // higher = more anomalous
 /// ```
 public protocol Detector: Sendable {
     associatedtype Fitted: FittedDetector where Fitted.Settings == Self
