@@ -4,7 +4,8 @@
 /// A detector lists these once, in its `DetectorDeclaration`; the listing (`descriptor`),
 /// `init(parameters:)`, `parameters` (model files, reports) and validation all come from that
 /// list (scikit-learn's `_parameter_constraints`). Defaults are not written here: they are read
-/// from the detector's `init()`, PyOD's defaults.
+/// from the declaration's `defaults` (the detector's `Self()`, PyOD's defaults), so the Swift
+/// initialiser and the listing cannot disagree.
 ///
 /// ```swift
 /// .int("n_estimators", \.trees, min: 1, max: 100_000, help: "number of trees")
