@@ -71,7 +71,8 @@ extension AnomalyModel {
 
     private static func fineTuneOpened<F: FittedNeuralDetector>(_ f: F, _ target: DomainData, _ tuning: FineTuning) throws -> any FittedDetector {
         let rows = TransferLearning.trainingRows(for: f.settings, target)
-        return try TransferLearning.fineTune(f.settings, f, on: rows, tuning: tuning)
+        let start = F.Settings.Fitted(settings: f.settings, model: f.model, trainingScores: f.trainingScores)
+        return try TransferLearning.fineTune(f.settings, start, on: rows, tuning: tuning)
     }
 }
 

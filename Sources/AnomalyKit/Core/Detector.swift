@@ -20,19 +20,18 @@ public struct DetectorDescriptor: Sendable {
     public func spec(_ name: String) -> ParameterSpec? { parameters.first { $0.name == name } }
 }
 
-/// A detector's settings: plain values, validated, holding no fitted state.
+/// A detector's settings: plain values holding no fitted state, checked against the parameter
+/// specs when built from parameters and when fitted.
 ///
 /// ```swift
-/// let model = try KNN(k: 5).fit(train)     // FittedKNN
-/// let scores = try model.scores(test)      // higher = more anomalous
+/// let model = try KNN(neighbors: 5).fit(train)     // FittedKNN
+/// let scores = try model.scores(test)              // higher = more anomalous
 /// ```
 public protocol Detector: Sendable {
     associatedtype Fitted: FittedDetector where Fitted.Settings == Self
-    static var descriptor: DetectorDescriptor { get }
-    /// Builds the settings from resolved values (see `ParameterValues.resolve`).
-    init(parameters: ParameterValues) throws
-    /// The complete settings, for model files and reports.
-    var parameters: ParameterValues { get }
+    /// The one place a detector names itself and binds its PyOD parameters to its properties;
+    /// `descriptor`, `init(parameters:)`, `parameters` and `validateParameters()` derive from it.
+    static var declaration: DetectorDeclaration<Self> { get }
     /// Fits on `data` (rows = samples). Never reads files; throws `AnomalyError` on bad input.
     func fit(_ data: Matrix) throws -> Fitted
     /// How training labels are used; unsupervised detectors ignore them.
@@ -54,6 +53,22 @@ public enum LabelUse: String, Sendable {
 extension Detector {
     public static var labelUse: LabelUse { .unsupervised }
     public func fit(_ data: Matrix, labels: [Int]?) throws -> Fitted { try fit(data) }
+
+    /// The name, summary, family and parameter specs (with defaults), from `declaration`.
+    public static var descriptor: DetectorDescriptor { declaration.descriptor }
+
+    /// Builds the settings from resolved values (see `ParameterValues.resolve`): each value is
+    /// checked against its spec, missing ones take their defaults, unknown names throw.
+    public init(parameters: ParameterValues) throws {
+        self = try Self.declaration.settings(from: parameters)
+    }
+
+    /// The complete settings by PyOD name, for model files and reports.
+    public var parameters: ParameterValues { Self.declaration.values(of: self) }
+
+    /// Checks the settings against the specs (settings built in Swift are not checked until
+    /// fit, as in scikit-learn); checks that need the data stay in `fit`.
+    public func validateParameters() throws { try Self.declaration.validate(self) }
 }
 
 /// A fitted detector: everything needed to score new rows, `Sendable` and savable.
@@ -61,7 +76,9 @@ extension Detector {
 /// Scoring never refits: a row's score depends on the training data and the row alone,
 /// never on the other rows of the batch.
 public protocol FittedDetector: Sendable {
-    associatedtype Settings: Detector where Settings.Fitted == Self
+    /// The detector type this was fitted from (its `Fitted` is this type; the constraint is
+    /// stated on `Detector` only, so generic fitted types such as `FittedNetwork<D>` can conform).
+    associatedtype Settings: Detector
     var settings: Settings { get }
     /// Number of features the detector was fitted on.
     var featureCount: Int { get }
@@ -93,8 +110,10 @@ extension Detector {
                                                           detector: Self.descriptor.name))
     }
 
-    /// Checks the training matrix: at least `minimumRows` rows, ≥ 1 column, all finite.
+    /// Checks the settings (`validateParameters`) and the training matrix: at least
+    /// `minimumRows` rows, ≥ 1 column, all finite.
     public func validateForFitting(_ data: Matrix, minimumRows: Int = 2) throws {
+        try validateParameters()
         guard data.rows >= minimumRows else {
             throw AnomalyError.shape("\(Self.descriptor.name) needs at least \(minimumRows) training rows, got \(data.rows)")
         }

@@ -46,8 +46,8 @@ public enum DetectorRegistry {
 
     private static func restore<D: Detector>(_ type: D.Type, parameters: [String: ParameterValue], featureCount: Int,
                                              trainingScores: [Double], state: DetectorState) throws -> any FittedDetector {
-        let values = try ParameterValues.validated(parameters, specs: D.descriptor.parameters, detector: D.descriptor.name)
-        let settings = try D(parameters: values)
+        // Checked against the specs; 0.1.0's sentinels (e.g. `"gamma": 0`) read back as nil.
+        let settings = try D(parameters: ParameterValues(parameters))
         return try D.Fitted(settings: settings, featureCount: featureCount, trainingScores: trainingScores, state: state)
     }
 }

@@ -50,11 +50,21 @@ public struct ParameterSpec: Sendable {
         case intList(minCount: Int, max: Int?)
         /// Comma-separated names from `choices` (at least one, no repeats), stored as "a,b".
         case names([String])
+        /// A value of `kind` where `none`, one of its values, means PyOD's `None` ('auto', 'all'):
+        /// the setting is then nil. `none` is the 0 that model files and `--param` have always used.
+        indirect case optional(Kind, none: ParameterValue)
     }
     public let name: String
     public let kind: Kind
     public let defaultValue: ParameterValue
     public let help: String
+
+    public init(name: String, kind: Kind, defaultValue: ParameterValue, help: String) {
+        self.name = name
+        self.kind = kind
+        self.defaultValue = defaultValue
+        self.help = help
+    }
 
     public static func int(_ name: String, default d: Int, min: Int? = nil, max: Int? = nil, help: String) -> ParameterSpec {
         ParameterSpec(name: name, kind: .int(min: min, max: max), defaultValue: .int(d), help: help)
@@ -87,7 +97,9 @@ public struct ParameterSpec: Sendable {
     }
 
     /// A human-readable description of the accepted values, e.g. "integer ≥ 1".
-    public var rangeDescription: String {
+    public var rangeDescription: String { Self.describe(kind) }
+
+    private static func describe(_ kind: Kind) -> String {
         switch kind {
         case .int(let lo, let hi):
             switch (lo, hi) {
@@ -106,11 +118,20 @@ public struct ParameterSpec: Sendable {
             return "comma-separated integers ≥ 1" + (hi.map { " and ≤ \($0)" } ?? "") + (minCount > 1 ? ", at least \(minCount)" : "")
         case .names(let choices):
             return "comma-separated names from " + choices.joined(separator: ", ")
+        case .optional(let inner, _):
+            return describe(inner)
         }
     }
 
     /// Parses and range-checks `text` for this parameter.
     public func parse(_ text: String) throws -> ParameterValue {
+        let value = try parsed(text, as: kind)
+        try validate(value)
+        return value
+    }
+
+    /// `text` read as a value of `kind`, before any range check.
+    private func parsed(_ text: String, as kind: Kind) throws -> ParameterValue {
         let t = text.trimmingCharacters(in: .whitespaces)
         let value: ParameterValue
         switch kind {
@@ -133,13 +154,16 @@ public struct ParameterSpec: Sendable {
             }
         case .intList, .names:
             value = .string(t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ","))
+        case .optional(let inner, _):
+            value = try parsed(text, as: inner)
         }
-        try validate(value)
         return value
     }
 
     /// Checks a typed value against the declared kind and range.
-    public func validate(_ value: ParameterValue) throws {
+    public func validate(_ value: ParameterValue) throws { try validate(value, as: kind) }
+
+    private func validate(_ value: ParameterValue, as kind: Kind) throws {
         switch (kind, value) {
         case (.int(let lo, let hi), .int(let v)):
             if let lo, v < lo { throw AnomalyError.parameter(name, "must be an \(rangeDescription), got \(v)") }
@@ -150,7 +174,7 @@ public struct ParameterSpec: Sendable {
                 || (hi.map { oM ? v >= $0 : v > $0 } ?? false)
             if bad { throw AnomalyError.parameter(name, "must be a \(rangeDescription), got \(v)") }
         case (.double, .int(let v)):
-            try validate(.double(Double(v)))
+            try validate(.double(Double(v)), as: kind)
         case (.choice(let options), .string(let v)):
             if !options.contains(v) { throw AnomalyError.parameter(name, "must be one of \(options.joined(separator: ", ")), got '\(v)'") }
         case (.bool, .bool):
@@ -164,6 +188,8 @@ public struct ParameterSpec: Sendable {
             guard !v.isEmpty, list.allSatisfy(choices.contains), Set(list).count == list.count else {
                 throw AnomalyError.parameter(name, "must be \(rangeDescription), each once (e.g. iforest,copod), got '\(v)'")
             }
+        case (.optional(let inner, _), _):
+            try validate(value, as: inner)
         default:
             throw AnomalyError.parameter(name, "has the wrong type: expected \(rangeDescription), got \(value)")
         }

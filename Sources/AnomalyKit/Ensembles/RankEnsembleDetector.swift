@@ -9,29 +9,31 @@ public struct RankEnsembleDetector: Detector {
                                        "autoencoder", "vae", "deepsvdd"]
     public var members: [String]
 
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "ensemble",
         summary: "rank average of several detectors (their default settings), as auto --ensemble fits",
         family: "combination",
+        defaults: Self(),
         parameters: [
-            .names("members", default: ["iforest", "copod", "hbos"], choices: memberChoices,
-                   help: "comma-separated detectors, each with its default settings"),
+            .names("members", \.members, choices: memberChoices, help: "comma-separated detectors, each with its default settings"),
         ]
     )
 
+    /// Checked against `memberChoices` when fitted (`validateParameters`).
+    public init(members: [String] = ["iforest", "copod", "hbos"]) {
+        self.members = members
+    }
+
     /// An ensemble of `members`, checked as the `members` parameter is (known, each once).
     public static func make(members: [String]) throws -> RankEnsembleDetector {
-        try RankEnsembleDetector(assignments: ["members": members.joined(separator: ",")])
+        let ensemble = RankEnsembleDetector(members: members)
+        try ensemble.validateParameters()
+        return ensemble
     }
-
-    public init(parameters: ParameterValues) throws {
-        members = try parameters.string("members").split(separator: ",").map(String.init)
-    }
-
-    public var parameters: ParameterValues { ParameterValues(["members": .string(members.joined(separator: ","))]) }
 
     /// Fits every member on `data`. - Complexity: the members' fits.
     public func fit(_ data: Matrix) throws -> FittedRankEnsemble {
+        try validateParameters()
         let fitted = try members.map { try DetectorRegistry.make($0).fit(data) }
         return FittedRankEnsemble(settings: self, members: fitted)
     }

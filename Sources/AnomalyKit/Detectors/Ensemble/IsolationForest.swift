@@ -37,18 +37,19 @@ public struct IsolationForest: Detector {
     /// The contamination whose training-score percentile sets the score offset (PyOD's default).
     public static let offsetContamination = 0.1
 
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "iforest",
         summary: "isolation forest: short random-split paths mean anomalies",
         family: "ensemble",
+        defaults: Self(),
         parameters: [
-            .int("n_estimators", default: 100, min: 1, max: 100_000, help: "number of trees"),
-            .int("max_samples", default: 256, min: 2,
+            .int("n_estimators", \.trees, min: 1, max: 100_000, help: "number of trees"),
+            .int("max_samples", \.samplesPerTree, min: 2,
                  help: "rows drawn per tree (PyOD's 'auto' = 256), capped to the number of training rows"),
-            .double("max_features", default: 1.0, min: 0, max: 1, openMin: true,
+            .double("max_features", \.featureFraction, min: 0, max: 1, openMin: true,
                     help: "fraction of the features each tree draws from"),
-            .bool("bootstrap", default: false, help: "draw each tree's rows with replacement"),
-            .int("random_state", default: 42, min: 0, help: "random seed"),
+            .bool("bootstrap", \.bootstrap, help: "draw each tree's rows with replacement"),
+            .int("random_state", \.seed, min: 0, help: "random seed"),
         ]
     )
 
@@ -61,36 +62,10 @@ public struct IsolationForest: Detector {
         self.seed = seed
     }
 
-    public init(parameters: ParameterValues) throws {
-        trees = try parameters.int("n_estimators")
-        samplesPerTree = try parameters.int("max_samples")
-        featureFraction = try parameters.double("max_features")
-        bootstrap = try parameters.bool("bootstrap")
-        seed = try parameters.int("random_state")
-        try validate()
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues([
-            "n_estimators": .int(trees), "max_samples": .int(samplesPerTree),
-            "max_features": .double(featureFraction), "bootstrap": .bool(bootstrap), "random_state": .int(seed),
-        ])
-    }
-
-    func validate() throws {
-        guard trees >= 1 else { throw AnomalyError.parameter("n_estimators", "must be ≥ 1, got \(trees)") }
-        guard samplesPerTree >= 2 else { throw AnomalyError.parameter("max_samples", "must be ≥ 2, got \(samplesPerTree)") }
-        guard featureFraction > 0, featureFraction <= 1, featureFraction.isFinite else {
-            throw AnomalyError.parameter("max_features", "must be in (0, 1], got \(featureFraction)")
-        }
-        guard seed >= 0 else { throw AnomalyError.parameter("random_state", "must be ≥ 0, got \(seed)") }
-    }
-
     /// Grows the forest on `data`'s rows.
     /// - Complexity: O(trees · (max_samples · (depth + features))) to grow, in parallel over trees,
     ///   then O(n · trees · depth) to score the training rows.
     public func fit(_ data: Matrix) throws -> FittedIsolationForest {
-        try validate()
         try validateForFitting(data)
         let n = data.rows, d = data.cols
         let m = min(samplesPerTree, n)

@@ -11,29 +11,21 @@ public struct SpanDistance: Detector {
     public var ridge: Double
     public var maxRows: Int
 
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "span",
         summary: "few-shot: distance to the affine span of the training rows (plus learned directions)",
         family: "few-shot",
+        defaults: Self(),
         parameters: [
-            .double("ridge", default: 0.01, min: 0, max: 1_000_000, openMin: true,
+            .double("ridge", \.ridge, min: 0, max: 1_000_000, openMin: true,
                     help: "ridge of the least-squares fit, relative to the mean squared basis norm"),
-            .int("max_rows", default: 200, min: 2, max: 100_000, help: "most training rows accepted (a few-shot detector)"),
+            .int("max_rows", \.maxRows, min: 2, max: 100_000, help: "most training rows accepted (a few-shot detector)"),
         ]
     )
 
     public init(ridge: Double = 0.01, maxRows: Int = 200) {
         self.ridge = ridge
         self.maxRows = maxRows
-    }
-
-    public init(parameters: ParameterValues) throws {
-        ridge = try parameters.double("ridge")
-        maxRows = try parameters.int("max_rows")
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues(["ridge": .double(ridge), "max_rows": .int(maxRows)])
     }
 
     /// Fits on `data`'s rows (its normal support rows). - Complexity: O(K·(K + m)²·d) for the

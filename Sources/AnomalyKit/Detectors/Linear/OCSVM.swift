@@ -45,24 +45,25 @@ public struct OCSVM: Detector {
     /// Seed of that sample (`random_state`).
     public var seed: Int
 
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "ocsvm",
         summary: "one-class SVM (libsvm's solver): distance inside the learned support region",
         family: "linear",
+        defaults: Self(),
         parameters: [
-            .choice("kernel", default: "rbf", Kernel.allCases.map(\.rawValue), help: "kernel function"),
-            .int("degree", default: 3, min: 0, help: "degree of the poly kernel"),
-            .double("gamma", default: 0, min: 0, help: "kernel coefficient for rbf, poly, sigmoid; 0 = 'auto' (1 / n_features)"),
-            .double("coef0", default: 0, help: "independent term of the poly and sigmoid kernels"),
-            .double("tol", default: 1e-3, min: 0, openMin: true, help: "stopping tolerance of the solver"),
-            .double("nu", default: 0.5, min: 0, max: 1, openMin: true,
+            .choice("kernel", \.kernel, help: "kernel function"),
+            .int("degree", \.degree, min: 0, help: "degree of the poly kernel"),
+            .double("gamma", \.gamma, min: 0, none: 0, help: "kernel coefficient for rbf, poly, sigmoid; 0 = 'auto' (1 / n_features)"),
+            .double("coef0", \.coef0, help: "independent term of the poly and sigmoid kernels"),
+            .double("tol", \.tolerance, min: 0, openMin: true, help: "stopping tolerance of the solver"),
+            .double("nu", \.nu, min: 0, max: 1, openMin: true,
                     help: "upper bound on the share of training errors and lower bound on the share of support vectors"),
-            .bool("shrinking", default: true, help: "use the shrinking heuristic"),
-            .double("cache_size", default: 200, min: 0, openMin: true, help: "kernel cache size in MB"),
-            .int("max_iter", default: -1, min: -1, help: "solver iteration limit; -1 = none"),
-            .int("max_train_rows", default: 50_000, min: 0,
+            .bool("shrinking", \.shrinking, help: "use the shrinking heuristic"),
+            .double("cache_size", \.cacheSize, min: 0, openMin: true, help: "kernel cache size in MB"),
+            .int("max_iter", \.maxIterations, min: -1, help: "solver iteration limit; -1 = none"),
+            .int("max_train_rows", \.maxTrainRows, min: 0,
                  help: "train the solver on a seeded sample of at most this many rows (O(n²) solver); 0 = all rows"),
-            .int("random_state", default: 42, min: 0, help: "seed of the training sample when max_train_rows applies"),
+            .int("random_state", \.seed, min: 0, help: "seed of the training sample when max_train_rows applies"),
         ]
     )
 
@@ -82,47 +83,6 @@ public struct OCSVM: Detector {
         self.seed = seed
     }
 
-    public init(parameters: ParameterValues) throws {
-        let k = try parameters.string("kernel")
-        guard let kernel = Kernel(rawValue: k) else {
-            throw AnomalyError.parameter("kernel", "must be one of \(Kernel.allCases.map(\.rawValue).joined(separator: ", ")), got '\(k)'")
-        }
-        self.kernel = kernel
-        degree = try parameters.int("degree")
-        let g = try parameters.double("gamma")
-        gamma = g == 0 ? nil : g
-        coef0 = try parameters.double("coef0")
-        tolerance = try parameters.double("tol")
-        nu = try parameters.double("nu")
-        shrinking = try parameters.bool("shrinking")
-        cacheSize = try parameters.double("cache_size")
-        maxIterations = try parameters.int("max_iter")
-        maxTrainRows = try parameters.int("max_train_rows")
-        seed = try parameters.int("random_state")
-        try validate()
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues([
-            "kernel": .string(kernel.rawValue), "degree": .int(degree), "gamma": .double(gamma ?? 0),
-            "coef0": .double(coef0), "tol": .double(tolerance), "nu": .double(nu), "shrinking": .bool(shrinking),
-            "cache_size": .double(cacheSize), "max_iter": .int(maxIterations),
-            "max_train_rows": .int(maxTrainRows), "random_state": .int(seed),
-        ])
-    }
-
-    func validate() throws {
-        guard nu > 0, nu <= 1 else { throw AnomalyError.parameter("nu", "must be in (0, 1], got \(nu)") }
-        guard tolerance > 0, tolerance.isFinite else { throw AnomalyError.parameter("tol", "must be > 0, got \(tolerance)") }
-        guard degree >= 0 else { throw AnomalyError.parameter("degree", "must be ≥ 0, got \(degree)") }
-        if let gamma { guard gamma > 0, gamma.isFinite else { throw AnomalyError.parameter("gamma", "must be > 0 (or 0 for 'auto'), got \(gamma)") } }
-        guard coef0.isFinite else { throw AnomalyError.parameter("coef0", "must be finite") }
-        guard cacheSize > 0, cacheSize.isFinite else { throw AnomalyError.parameter("cache_size", "must be > 0, got \(cacheSize)") }
-        guard maxIterations >= -1 else { throw AnomalyError.parameter("max_iter", "must be ≥ -1, got \(maxIterations)") }
-        guard maxTrainRows >= 0 else { throw AnomalyError.parameter("max_train_rows", "must be ≥ 0, got \(maxTrainRows)") }
-        guard seed >= 0 else { throw AnomalyError.parameter("random_state", "must be ≥ 0, got \(seed)") }
-    }
-
     func svmKernel(features: Int) -> SVMKernel {
         SVMKernel(kind: SVMKernel.Kind(rawValue: kernel.rawValue) ?? .rbf, gamma: gamma ?? 1 / Double(max(features, 1)),
                   coef0: coef0, degree: degree)
@@ -132,7 +92,6 @@ public struct OCSVM: Detector {
     /// - Complexity: SMO iterations, each O(active rows · d) for kernel rows not in the cache; the
     ///   initial gradient and the training scores are O(n · support vectors · d) in `dgemm` blocks.
     public func fit(_ data: Matrix) throws -> FittedOCSVM {
-        try validate()
         try validateForFitting(data)
         let n = data.rows, d = data.cols
         let k = svmKernel(features: d)

@@ -36,18 +36,19 @@ public struct PCA: Detector {
     /// Accepted for PyOD compatibility; has no effect on the scores (`whiten`).
     public var whiten: Bool
 
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "pca",
         summary: "principal components: weighted distances to the least-variance axes",
         family: "linear",
+        defaults: Self(),
         parameters: [
-            .int("n_components", default: 0, min: 0,
+            .int("n_components", \.components, min: 0, none: 0,
                  help: "principal components kept; 0 = all (PyOD's None)"),
-            .int("n_selected_components", default: 0, min: 0,
+            .int("n_selected_components", \.selectedComponents, min: 0, none: 0,
                  help: "kept components of least variance used in the score; 0 = all kept (PyOD's None)"),
-            .bool("whiten", default: false, help: "accepted for PyOD compatibility; does not change the scores"),
-            .bool("weighted", default: true, help: "divide each component's distance by its explained-variance ratio"),
-            .bool("standardization", default: true, help: "standardise features with the training mean and standard deviation"),
+            .bool("whiten", \.whiten, help: "accepted for PyOD compatibility; does not change the scores"),
+            .bool("weighted", \.weighted, help: "divide each component's distance by its explained-variance ratio"),
+            .bool("standardization", \.standardization, help: "standardise features with the training mean and standard deviation"),
         ]
     )
 
@@ -58,28 +59,6 @@ public struct PCA: Detector {
         self.weighted = weighted
         self.standardization = standardization
         self.whiten = whiten
-    }
-
-    public init(parameters: ParameterValues) throws {
-        let k = try parameters.int("n_components")
-        let s = try parameters.int("n_selected_components")
-        guard k >= 0 else { throw AnomalyError.parameter("n_components", "must be ≥ 0 (0 = all), got \(k)") }
-        guard s >= 0 else { throw AnomalyError.parameter("n_selected_components", "must be ≥ 0 (0 = all), got \(s)") }
-        components = k == 0 ? nil : k
-        selectedComponents = s == 0 ? nil : s
-        whiten = try parameters.bool("whiten")
-        weighted = try parameters.bool("weighted")
-        standardization = try parameters.bool("standardization")
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues([
-            "n_components": .int(components ?? 0),
-            "n_selected_components": .int(selectedComponents ?? 0),
-            "whiten": .bool(whiten),
-            "weighted": .bool(weighted),
-            "standardization": .bool(standardization),
-        ])
     }
 
     /// Fits the axes on `data`'s rows.

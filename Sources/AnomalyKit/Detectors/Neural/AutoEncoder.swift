@@ -11,39 +11,27 @@ import AnomalyNN
 /// incomplete batch dropped. Weights differ from PyOD's (its initialisation comes from PyTorch's
 /// generator), so scores agree in distribution, not digit for digit.
 public struct AutoEncoder: NeuralDetector {
-    public typealias Fitted = FittedAutoEncoder
+    public typealias Fitted = FittedNetwork<AutoEncoder>
 
-    public static let descriptor = DetectorDescriptor(
-        name: "autoencoder", summary: "reconstruction error of a neural autoencoder", family: "neural",
+    public static let declaration = DetectorDeclaration<Self>(
+        name: "autoencoder", summary: "reconstruction error of a neural autoencoder", family: "neural", defaults: Self(),
         parameters: [
-            .intList("hidden_neuron_list", default: [64, 32], max: 100_000, help: "encoder widths; the decoder mirrors them"),
-            .choice("hidden_activation_name", default: "relu", NeuralFitting.activations, help: "hidden activation"),
-            .bool("batch_norm", default: true, help: "batch normalisation in each hidden block"),
-            .double("dropout_rate", default: 0.2, min: 0, max: 1, openMax: true, help: "dropout after each hidden block"),
-        ] + NeuralFitting.trainingSpecs(epochs: ("epoch_num", 10), learningRate: ("lr", 1e-3), weightDecay: ("weight_decay", 1e-5)))
+            .intList("hidden_neuron_list", \.hidden, max: 100_000, help: "encoder widths; the decoder mirrors them"),
+            .choice("hidden_activation_name", \.activation, NeuralFitting.activations, help: "hidden activation"),
+            .bool("batch_norm", \.batchNorm, help: "batch normalisation in each hidden block"),
+            .double("dropout_rate", \.dropout, min: 0, max: 1, openMax: true, help: "dropout after each hidden block"),
+        ] + NeuralFitting.trainingSpecs(\.training, epochs: "epoch_num", learningRate: "lr", weightDecay: "weight_decay"))
 
     public static let headPart = "decoder"
 
-    public var hidden: [Int]
-    public var activation: String
-    public var batchNorm: Bool
-    public var dropout: Double
-    public var training: NeuralTraining
+    public var hidden = [64, 32]
+    public var activation = "relu"
+    public var batchNorm = true
+    public var dropout = 0.2
+    public var training = NeuralTraining(epochs: 10, learningRate: 1e-3, weightDecay: 1e-5, dropLast: true)
 
-    public init(parameters p: ParameterValues) throws {
-        hidden = try p.integers("hidden_neuron_list")
-        activation = try p.string("hidden_activation_name")
-        batchNorm = try p.bool("batch_norm")
-        dropout = try p.double("dropout_rate")
-        training = try NeuralFitting.training(p, epochs: "epoch_num", learningRate: "lr", weightDecay: "weight_decay", dropLast: true)
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues(training.values(epochs: "epoch_num", learningRate: "lr", weightDecay: "weight_decay").merging([
-            "hidden_neuron_list": .list(hidden), "hidden_activation_name": .string(activation),
-            "batch_norm": .bool(batchNorm), "dropout_rate": .double(dropout),
-        ]) { $1 })
-    }
+    /// PyOD's defaults.
+    public init() {}
 
     public func network(features d: Int) -> Network {
         let act = NeuralFitting.activation(activation)
@@ -70,17 +58,6 @@ public struct AutoEncoder: NeuralDetector {
     }
 }
 
-public struct FittedAutoEncoder: FittedNeuralDetector {
-    public let settings: AutoEncoder
-    public let model: TrainedNetwork
-    public let trainingScores: [Double]
-
-    public init(settings: AutoEncoder, model: TrainedNetwork, trainingScores: [Double]) {
-        self.settings = settings
-        self.model = model
-        self.trainingScores = trainingScores
-    }
-}
 
 /// Score helpers shared by the neural detectors.
 enum NeuralScores {

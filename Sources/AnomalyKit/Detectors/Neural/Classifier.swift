@@ -7,40 +7,43 @@ import AnomalyNN
 /// `class_weight=none`. The seeds' fraud example: a labelled history, a classifier, and —
 /// through `finetune` — reuse of that classifier on a new market with a few labels.
 public struct Classifier: NeuralDetector {
-    public typealias Fitted = FittedClassifier
+    public typealias Fitted = FittedNetwork<Classifier>
     public static var labelUse: LabelUse { .supervised }
 
-    public static let descriptor = DetectorDescriptor(
+    /// How the loss weights the classes.
+    public enum ClassWeight: String, Sendable, CaseIterable {
+        /// Anomalies weighted by #normal / #anomalies.
+        case balanced
+        /// Every row weighted 1.
+        case unweighted = "none"
+    }
+
+    public static let declaration = DetectorDeclaration<Self>(
         name: "classifier", summary: "supervised MLP classifier (binary cross-entropy); needs labels", family: "neural",
+        defaults: Self(),
         parameters: [
-            .intList("hidden_neurons", default: [64, 32], max: 100_000, help: "hidden layer widths"),
-            .choice("hidden_activation", default: "relu", NeuralFitting.activations, help: "hidden activation"),
-            .double("dropout_rate", default: 0.2, min: 0, max: 1, openMax: true, help: "dropout after each hidden layer"),
-            .choice("class_weight", default: "balanced", ["balanced", "none"], help: "weight anomalies by #normal/#anomalies"),
-        ] + NeuralFitting.trainingSpecs(epochs: ("epochs", 20), learningRate: ("lr", 1e-3), weightDecay: ("weight_decay", 1e-5)))
+            .intList("hidden_neurons", \.hidden, max: 100_000, help: "hidden layer widths"),
+            .choice("hidden_activation", \.activation, NeuralFitting.activations, help: "hidden activation"),
+            .double("dropout_rate", \.dropout, min: 0, max: 1, openMax: true, help: "dropout after each hidden layer"),
+            .choice("class_weight", \.classWeight, help: "weight anomalies by #normal/#anomalies"),
+        ] + NeuralFitting.trainingSpecs(\.training, epochs: "epochs", learningRate: "lr", weightDecay: "weight_decay"))
 
     public static let headPart = "head"
 
-    public var hidden: [Int]
-    public var activation: String
-    public var dropout: Double
-    public var balanced: Bool
-    public var training: NeuralTraining
+    public var hidden = [64, 32]
+    public var activation = "relu"
+    public var dropout = 0.2
+    public var classWeight = ClassWeight.balanced
+    public var training = NeuralTraining(epochs: 20, learningRate: 1e-3, weightDecay: 1e-5, dropLast: false)
 
-    public init(parameters p: ParameterValues) throws {
-        hidden = try p.integers("hidden_neurons")
-        activation = try p.string("hidden_activation")
-        dropout = try p.double("dropout_rate")
-        balanced = try p.string("class_weight") == "balanced"
-        training = try NeuralFitting.training(p, epochs: "epochs", learningRate: "lr", weightDecay: "weight_decay", dropLast: false)
+    /// Weight anomalies by #normal / #anomalies (`class_weight=balanced`).
+    public var balanced: Bool {
+        get { classWeight == .balanced }
+        set { classWeight = newValue ? .balanced : .unweighted }
     }
 
-    public var parameters: ParameterValues {
-        ParameterValues(training.values(epochs: "epochs", learningRate: "lr", weightDecay: "weight_decay").merging([
-            "hidden_neurons": .list(hidden), "hidden_activation": .string(activation), "dropout_rate": .double(dropout),
-            "class_weight": .string(balanced ? "balanced" : "none"),
-        ]) { $1 })
-    }
+    /// The defaults (PyOD's training defaults, 20 epochs).
+    public init() {}
 
     public func network(features d: Int) -> Network {
         NeuralFitting.scoringNetwork(features: d, hidden: hidden, activation: activation, dropout: dropout)
@@ -68,17 +71,5 @@ public struct Classifier: NeuralDetector {
 
     public func scores(_ model: TrainedNetwork, prepared x: Matrix) -> [Double] {
         NeuralScores.column(model.evaluate(x) { input, p in NeuralFitting.score(model, input, p) })
-    }
-}
-
-public struct FittedClassifier: FittedNeuralDetector {
-    public let settings: Classifier
-    public let model: TrainedNetwork
-    public let trainingScores: [Double]
-
-    public init(settings: Classifier, model: TrainedNetwork, trainingScores: [Double]) {
-        self.settings = settings
-        self.model = model
-        self.trainingScores = trainingScores
     }
 }

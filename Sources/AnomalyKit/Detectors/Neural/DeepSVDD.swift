@@ -9,41 +9,29 @@ import AnomalyNN
 /// when smaller, loss `mean ‖φ(x) − c‖² + 10⁻⁶·Σ‖W‖_F`, Adam (lr 1e-4, weight decay 5e-7),
 /// 100 epochs of batch 32, and the weights of the epoch with the lowest training loss are kept.
 public struct DeepSVDD: NeuralDetector {
-    public typealias Fitted = FittedDeepSVDD
+    public typealias Fitted = FittedNetwork<DeepSVDD>
 
-    public static let descriptor = DetectorDescriptor(
-        name: "deepsvdd", summary: "distance to a learned hypersphere centre (Deep SVDD)", family: "neural",
+    public static let declaration = DetectorDeclaration<Self>(
+        name: "deepsvdd", summary: "distance to a learned hypersphere centre (Deep SVDD)", family: "neural", defaults: Self(),
         parameters: [
-            .intList("hidden_neurons", default: [64, 32], minCount: 2, max: 100_000, help: "layer widths; the last is the representation"),
-            .choice("hidden_activation", default: "relu", NeuralFitting.activations, help: "activation after each layer"),
-            .double("dropout_rate", default: 0.2, min: 0, max: 1, openMax: true, help: "dropout between middle layers"),
-        ] + NeuralFitting.trainingSpecs(epochs: ("epochs", 100), learningRate: ("learning_rate", 1e-4),
-                                        weightDecay: ("l2_regularizer", 0.5e-6)))
+            .intList("hidden_neurons", \.hidden, minCount: 2, max: 100_000, help: "layer widths; the last is the representation"),
+            .choice("hidden_activation", \.activation, NeuralFitting.activations, help: "activation after each layer"),
+            .double("dropout_rate", \.dropout, min: 0, max: 1, openMax: true, help: "dropout between middle layers"),
+        ] + NeuralFitting.trainingSpecs(\.training, epochs: "epochs", learningRate: "learning_rate", weightDecay: "l2_regularizer"))
 
     public static let headPart = "head"
 
-    public var hidden: [Int]
-    public var activation: String
-    public var dropout: Double
-    public var training: NeuralTraining
+    public var hidden = [64, 32]
+    public var activation = "relu"
+    public var dropout = 0.2
+    public var training = NeuralTraining(epochs: 100, learningRate: 1e-4, weightDecay: 0.5e-6, dropLast: false)
     public var keepsBestTrainingEpoch: Bool { true }
+
+    /// PyOD's defaults.
+    public init() {}
 
     /// The centre is saved with the weights.
     public func extraShapes(features: Int) -> [String: [Int]] { ["center": [1, hidden.last!]] }
-
-    public init(parameters p: ParameterValues) throws {
-        hidden = try p.integers("hidden_neurons")
-        activation = try p.string("hidden_activation")
-        dropout = try p.double("dropout_rate")
-        training = try NeuralFitting.training(p, epochs: "epochs", learningRate: "learning_rate",
-                                              weightDecay: "l2_regularizer", dropLast: false)
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues(training.values(epochs: "epochs", learningRate: "learning_rate", weightDecay: "l2_regularizer").merging([
-            "hidden_neurons": .list(hidden), "hidden_activation": .string(activation), "dropout_rate": .double(dropout),
-        ]) { $1 })
-    }
 
     public func network(features d: Int) -> Network {
         let act = NeuralFitting.activation(activation)
@@ -92,17 +80,7 @@ public struct DeepSVDD: NeuralDetector {
     }
 }
 
-public struct FittedDeepSVDD: FittedNeuralDetector {
-    public let settings: DeepSVDD
-    public let model: TrainedNetwork
-    public let trainingScores: [Double]
-
-    public init(settings: DeepSVDD, model: TrainedNetwork, trainingScores: [Double]) {
-        self.settings = settings
-        self.model = model
-        self.trainingScores = trainingScores
-    }
-
+extension FittedNetwork where Settings == DeepSVDD {
     /// The hypersphere centre.
     public var center: [Float] { model.extras["center"]?.values ?? [] }
 }

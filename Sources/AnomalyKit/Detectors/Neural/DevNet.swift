@@ -11,49 +11,34 @@ import AnomalyNN
 /// labelled anomalies, drawn with replacement), Adam lr 1e-3 (the original used RMSprop) with
 /// weight decay 0.01 (its L2 penalty). The score is the network's output.
 public struct DevNet: NeuralDetector {
-    public typealias Fitted = FittedDevNet
+    public typealias Fitted = FittedNetwork<DevNet>
     public static var labelUse: LabelUse { .semiSupervised }
 
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "devnet", summary: "deviation network: a few labelled anomalies plus unlabelled data (semi-supervised)",
-        family: "neural",
+        family: "neural", defaults: Self(),
         parameters: [
-            .intList("hidden_neurons", default: [20], max: 100_000, help: "hidden layer widths"),
-            .choice("hidden_activation", default: "relu", NeuralFitting.activations, help: "hidden activation"),
-            .double("dropout_rate", default: 0, min: 0, max: 1, openMax: true, help: "dropout after each hidden layer"),
-            .double("margin", default: 5, min: 0, openMin: true, help: "how many reference deviations anomalies must exceed"),
-            .int("reference_size", default: 5000, min: 2, max: 10_000_000, help: "draws from N(0,1) per batch for the reference"),
-            .int("batches_per_epoch", default: 20, min: 1, max: 1_000_000, help: "balanced mini-batches per epoch"),
-        ] + NeuralFitting.trainingSpecs(epochs: ("epochs", 50), batchSize: 512, learningRate: ("lr", 1e-3),
-                                        weightDecay: ("weight_decay", 0.01)))
+            .intList("hidden_neurons", \.hidden, max: 100_000, help: "hidden layer widths"),
+            .choice("hidden_activation", \.activation, NeuralFitting.activations, help: "hidden activation"),
+            .double("dropout_rate", \.dropout, min: 0, max: 1, openMax: true, help: "dropout after each hidden layer"),
+            .double("margin", \.margin, min: 0, openMin: true, help: "how many reference deviations anomalies must exceed"),
+            .int("reference_size", \.referenceSize, min: 2, max: 10_000_000, help: "draws from N(0,1) per batch for the reference"),
+            .int("batches_per_epoch", \.batchesPerEpoch, min: 1, max: 1_000_000, help: "balanced mini-batches per epoch"),
+        ] + NeuralFitting.trainingSpecs(\.training, epochs: "epochs", learningRate: "lr", weightDecay: "weight_decay"))
 
     public static let headPart = "head"
 
-    public var hidden: [Int]
-    public var activation: String
-    public var dropout: Double
-    public var margin: Double
-    public var referenceSize: Int
-    public var batchesPerEpoch: Int
-    public var training: NeuralTraining
+    public var hidden = [20]
+    public var activation = "relu"
+    public var dropout = 0.0
+    public var margin = 5.0
+    public var referenceSize = 5000
+    public var batchesPerEpoch = 20
+    public var training = NeuralTraining(epochs: 50, batchSize: 512, learningRate: 1e-3, weightDecay: 0.01, dropLast: false)
     public var stepsPerEpoch: Int? { batchesPerEpoch }
 
-    public init(parameters p: ParameterValues) throws {
-        hidden = try p.integers("hidden_neurons")
-        activation = try p.string("hidden_activation")
-        dropout = try p.double("dropout_rate")
-        margin = try p.double("margin")
-        referenceSize = try p.int("reference_size")
-        batchesPerEpoch = try p.int("batches_per_epoch")
-        training = try NeuralFitting.training(p, epochs: "epochs", learningRate: "lr", weightDecay: "weight_decay", dropLast: false)
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues(training.values(epochs: "epochs", learningRate: "lr", weightDecay: "weight_decay").merging([
-            "hidden_neurons": .list(hidden), "hidden_activation": .string(activation), "dropout_rate": .double(dropout),
-            "margin": .double(margin), "reference_size": .int(referenceSize), "batches_per_epoch": .int(batchesPerEpoch),
-        ]) { $1 })
-    }
+    /// The reference implementation's defaults (see above).
+    public init() {}
 
     public func network(features d: Int) -> Network {
         NeuralFitting.scoringNetwork(features: d, hidden: hidden, activation: activation, dropout: dropout)
@@ -93,17 +78,5 @@ public struct DevNet: NeuralDetector {
 
     public func scores(_ model: TrainedNetwork, prepared x: Matrix) -> [Double] {
         NeuralScores.column(model.evaluate(x) { input, p in NeuralFitting.score(model, input, p) })
-    }
-}
-
-public struct FittedDevNet: FittedNeuralDetector {
-    public let settings: DevNet
-    public let model: TrainedNetwork
-    public let trainingScores: [Double]
-
-    public init(settings: DevNet, model: TrainedNetwork, trainingScores: [Double]) {
-        self.settings = settings
-        self.model = model
-        self.trainingScores = trainingScores
     }
 }

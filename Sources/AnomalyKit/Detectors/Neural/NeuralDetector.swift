@@ -174,11 +174,17 @@ public struct NeuralTraining: Sendable, Equatable {
     /// PyOD's base class drops the last incomplete batch; DeepSVDD's loop does not.
     public var dropLast: Bool
 
-    /// These settings as parameter values under the detector's names.
-    func values(epochs: String, learningRate: String, weightDecay: String) -> [String: ParameterValue] {
-        [epochs: .int(self.epochs), "batch_size": .int(batchSize), learningRate: .double(self.learningRate),
-         "optimizer_name": .string(optimizer), weightDecay: .double(self.weightDecay), "random_state": .int(seed),
-         "preprocessing": .bool(standardize)]
+    /// A detector's training defaults; the shared ones are PyOD's base-class defaults.
+    public init(epochs: Int, batchSize: Int = 32, learningRate: Double, optimizer: String = "adam", weightDecay: Double,
+                seed: Int = 42, standardize: Bool = true, dropLast: Bool) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.optimizer = optimizer
+        self.weightDecay = weightDecay
+        self.seed = seed
+        self.standardize = standardize
+        self.dropLast = dropLast
     }
 
     public func makeOptimizer() -> Optimizer {
@@ -386,27 +392,20 @@ public enum NeuralFitting {
         return (loss.scalar, bound.gradients())
     }
 
-    /// The training parameter specs shared by the neural detectors, under the given PyOD names.
-    static func trainingSpecs(epochs: (String, Int), batchSize: Int = 32, learningRate: (String, Double),
-                              weightDecay: (String, Double), seed: Int = 42, standardize: Bool = true,
-                              optimizer: String = "adam") -> [ParameterSpec] {
-        [
-            .int(epochs.0, default: epochs.1, min: 1, max: 100_000, help: "training epochs"),
-            .int("batch_size", default: batchSize, min: 1, max: 1_000_000, help: "rows per mini-batch"),
-            .double(learningRate.0, default: learningRate.1, min: 0, max: 10, openMin: true, help: "learning rate"),
-            .choice("optimizer_name", default: optimizer, ["adam", "adamw", "sgd"], help: "optimiser"),
-            .double(weightDecay.0, default: weightDecay.1, min: 0, max: 1, help: "weight decay (L2; decoupled for adamw)"),
-            .int("random_state", default: seed, min: 0, help: "seed for initialisation, shuffling and dropout"),
-            .bool("preprocessing", default: standardize, help: "standardise features with the training mean and std"),
+    /// The training parameters shared by the neural detectors, bound to `path` (the detector's
+    /// `training`), under the detector's PyOD names for the epochs, learning rate and weight decay.
+    static func trainingSpecs<D>(_ path: WritableKeyPath<D, NeuralTraining> & Sendable, epochs: String,
+                                 learningRate: String, weightDecay: String) -> [ParameterBinding<D>] {
+        let shared: [ParameterBinding<NeuralTraining>] = [
+            .int(epochs, \.epochs, min: 1, max: 100_000, help: "training epochs"),
+            .int("batch_size", \.batchSize, min: 1, max: 1_000_000, help: "rows per mini-batch"),
+            .double(learningRate, \.learningRate, min: 0, max: 10, openMin: true, help: "learning rate"),
+            .choice("optimizer_name", \.optimizer, ["adam", "adamw", "sgd"], help: "optimiser"),
+            .double(weightDecay, \.weightDecay, min: 0, max: 1, help: "weight decay (L2; decoupled for adamw)"),
+            .int("random_state", \.seed, min: 0, help: "seed for initialisation, shuffling and dropout"),
+            .bool("preprocessing", \.standardize, help: "standardise features with the training mean and std"),
         ]
-    }
-
-    static func training(_ p: ParameterValues, epochs: String, learningRate: String, weightDecay: String,
-                         dropLast: Bool) throws -> NeuralTraining {
-        NeuralTraining(epochs: try p.int(epochs), batchSize: try p.int("batch_size"),
-                       learningRate: try p.double(learningRate), optimizer: try p.string("optimizer_name"),
-                       weightDecay: try p.double(weightDecay), seed: try p.int("random_state"),
-                       standardize: try p.bool("preprocessing"), dropLast: dropLast)
+        return shared.map { $0.lifted(path) }
     }
 
     static func activation(_ name: String) -> Layer {

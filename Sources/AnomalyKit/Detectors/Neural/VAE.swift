@@ -12,55 +12,37 @@ import AnomalyNN
 /// Scoring decodes the posterior mean (PyOD samples even at scoring time, which makes its
 /// scores vary from call to call; ours are deterministic).
 public struct VAE: NeuralDetector {
-    public typealias Fitted = FittedVAE
+    public typealias Fitted = FittedNetwork<VAE>
 
-    public static let descriptor = DetectorDescriptor(
-        name: "vae", summary: "reconstruction error of a variational autoencoder", family: "neural",
+    public static let declaration = DetectorDeclaration<Self>(
+        name: "vae", summary: "reconstruction error of a variational autoencoder", family: "neural", defaults: Self(),
         parameters: [
-            .intList("encoder_neuron_list", default: [128, 64, 32], max: 100_000, help: "encoder widths"),
-            .intList("decoder_neuron_list", default: [32, 64, 128], max: 100_000, help: "decoder widths"),
-            .int("latent_dim", default: 2, min: 1, max: 100_000, help: "latent dimensions"),
-            .choice("hidden_activation_name", default: "relu", NeuralFitting.activations, help: "hidden activation"),
-            .choice("output_activation_name", default: "identity", NeuralFitting.activations, help: "output activation"),
-            .bool("batch_norm", default: false, help: "batch normalisation in each hidden block"),
-            .double("dropout_rate", default: 0.2, min: 0, max: 1, openMax: true, help: "dropout after each hidden block"),
-            .double("beta", default: 1, min: 0, help: "weight of the KL term"),
-            .double("capacity", default: 0, min: 0, help: "the KL term is clamped to [0, capacity] (0 switches it off, as PyOD)"),
-        ] + NeuralFitting.trainingSpecs(epochs: ("epoch_num", 30), learningRate: ("lr", 1e-3), weightDecay: ("weight_decay", 1e-5)))
+            .intList("encoder_neuron_list", \.encoder, max: 100_000, help: "encoder widths"),
+            .intList("decoder_neuron_list", \.decoder, max: 100_000, help: "decoder widths"),
+            .int("latent_dim", \.latent, min: 1, max: 100_000, help: "latent dimensions"),
+            .choice("hidden_activation_name", \.activation, NeuralFitting.activations, help: "hidden activation"),
+            .choice("output_activation_name", \.outputActivation, NeuralFitting.activations, help: "output activation"),
+            .bool("batch_norm", \.batchNorm, help: "batch normalisation in each hidden block"),
+            .double("dropout_rate", \.dropout, min: 0, max: 1, openMax: true, help: "dropout after each hidden block"),
+            .double("beta", \.beta, min: 0, help: "weight of the KL term"),
+            .double("capacity", \.capacity, min: 0, help: "the KL term is clamped to [0, capacity] (0 switches it off, as PyOD)"),
+        ] + NeuralFitting.trainingSpecs(\.training, epochs: "epoch_num", learningRate: "lr", weightDecay: "weight_decay"))
 
     public static let headPart = "decoder"
 
-    public var encoder: [Int]
-    public var decoder: [Int]
-    public var latent: Int
-    public var activation: String
-    public var outputActivation: String
-    public var batchNorm: Bool
-    public var dropout: Double
-    public var beta: Double
-    public var capacity: Double
-    public var training: NeuralTraining
+    public var encoder = [128, 64, 32]
+    public var decoder = [32, 64, 128]
+    public var latent = 2
+    public var activation = "relu"
+    public var outputActivation = "identity"
+    public var batchNorm = false
+    public var dropout = 0.2
+    public var beta = 1.0
+    public var capacity = 0.0
+    public var training = NeuralTraining(epochs: 30, learningRate: 1e-3, weightDecay: 1e-5, dropLast: true)
 
-    public init(parameters p: ParameterValues) throws {
-        encoder = try p.integers("encoder_neuron_list")
-        decoder = try p.integers("decoder_neuron_list")
-        latent = try p.int("latent_dim")
-        activation = try p.string("hidden_activation_name")
-        outputActivation = try p.string("output_activation_name")
-        batchNorm = try p.bool("batch_norm")
-        dropout = try p.double("dropout_rate")
-        beta = try p.double("beta")
-        capacity = try p.double("capacity")
-        training = try NeuralFitting.training(p, epochs: "epoch_num", learningRate: "lr", weightDecay: "weight_decay", dropLast: true)
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues(training.values(epochs: "epoch_num", learningRate: "lr", weightDecay: "weight_decay").merging([
-            "encoder_neuron_list": .list(encoder), "decoder_neuron_list": .list(decoder), "latent_dim": .int(latent),
-            "hidden_activation_name": .string(activation), "output_activation_name": .string(outputActivation),
-            "batch_norm": .bool(batchNorm), "dropout_rate": .double(dropout), "beta": .double(beta), "capacity": .double(capacity),
-        ]) { $1 })
-    }
+    /// PyOD's defaults.
+    public init() {}
 
     public func network(features d: Int) -> Network {
         let act = NeuralFitting.activation(activation)
@@ -103,17 +85,5 @@ public struct VAE: NeuralDetector {
             model.network("decoder", model.network("encoder_mu", model.network("encoder", input, p), p), p)
         }
         return NeuralScores.rowDistances(x, recon)
-    }
-}
-
-public struct FittedVAE: FittedNeuralDetector {
-    public let settings: VAE
-    public let model: TrainedNetwork
-    public let trainingScores: [Double]
-
-    public init(settings: VAE, model: TrainedNetwork, trainingScores: [Double]) {
-        self.settings = settings
-        self.model = model
-        self.trainingScores = trainingScores
     }
 }

@@ -1,6 +1,57 @@
 import AnomalyMath
 import Foundation
 
+/// How ECOD and COPOD turn a feature's two tail probabilities into its score.
+public enum TailAggregation: Sendable {
+    /// The largest of −log(left), −log(right) and the skewness-chosen tail (ECOD).
+    case ecod
+    /// The larger of their mean and the skewness-chosen tail (COPOD).
+    case copod
+}
+
+/// A parameter-free detector scored from per-feature ECDF tails (ECOD, COPOD): they differ
+/// only in `aggregation`, and share fitting and the fitted type.
+public protocol ECDFTailDetector: Detector {
+    static var aggregation: TailAggregation { get }
+}
+
+extension ECDFTailDetector where Fitted == FittedECDFTails<Self> {
+    /// - Complexity: O(n·d·log n), parallel over features and rows.
+    public func fit(_ data: Matrix) throws -> FittedECDFTails<Self> {
+        try validateForFitting(data, minimumRows: 2)
+        let model = ECDFTailModel(fitting: data)
+        return FittedECDFTails(settings: self, model: model,
+                               trainingScores: model.trainingScores(data, aggregation: Self.aggregation))
+    }
+}
+
+/// A fitted ECOD or COPOD: the sorted training columns and their moments.
+public struct FittedECDFTails<Settings: ECDFTailDetector>: FittedDetector {
+    public let settings: Settings
+    let model: ECDFTailModel
+    public let trainingScores: [Double]
+    public var featureCount: Int { model.features }
+
+    init(settings: Settings, model: ECDFTailModel, trainingScores: [Double]) {
+        self.settings = settings
+        self.model = model
+        self.trainingScores = trainingScores
+    }
+
+    /// - Complexity: O(m·d·log n), parallel over rows.
+    public func scores(_ data: Matrix) throws -> [Double] {
+        try validateForScoring(data)
+        return model.scores(data, aggregation: Settings.aggregation)
+    }
+
+    public func save(to state: inout DetectorState) { model.save(to: &state) }
+
+    public init(settings: Settings, featureCount: Int, trainingScores: [Double], state: DetectorState) throws {
+        self.init(settings: settings, model: try ECDFTailModel(state: state, featureCount: featureCount),
+                  trainingScores: trainingScores)
+    }
+}
+
 /// The fitted state shared by ECOD and COPOD: each training column sorted, and each column's
 /// count, mean and central moment sums (for the skewness sign).
 ///
@@ -11,7 +62,7 @@ import Foundation
 /// and the skewness is that of the training column plus `x`. Scoring rows one at a time keeps a
 /// row's score independent of its batch (PyOD's batch scores depend on the whole batch).
 struct ECDFTailModel: Sendable {
-    enum Aggregation: Sendable { case ecod, copod }
+    typealias Aggregation = TailAggregation
 
     let rows: Int
     let features: Int

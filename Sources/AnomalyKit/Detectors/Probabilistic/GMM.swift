@@ -17,19 +17,17 @@ public struct GMM: Detector {
         case kmeans, kmeansPlusPlus = "k-means++", random, randomFromData = "random_from_data"
     }
 
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "gmm", summary: "Gaussian mixture (EM); score = negative log-likelihood",
-        family: "probabilistic", parameters: [
-            .int("n_components", default: 1, min: 1, help: "number of mixture components"),
-            .choice("covariance_type", default: "full", CovarianceType.allCases.map(\.rawValue),
-                    help: "covariance shape of each component"),
-            .double("tol", default: 1e-3, min: 0, help: "EM stops when the mean log-likelihood gains less than this"),
-            .double("reg_covar", default: 1e-6, min: 0, help: "added to covariance diagonals to keep them positive definite"),
-            .int("max_iter", default: 100, min: 0, help: "EM iterations per initialisation"),
-            .int("n_init", default: 1, min: 1, help: "number of initialisations; the best likelihood is kept"),
-            .choice("init_params", default: "kmeans", Initialisation.allCases.map(\.rawValue),
-                    help: "how responsibilities are initialised"),
-            .int("random_state", default: 42, min: 0, help: "seed for the initialisation"),
+        family: "probabilistic", defaults: Self(), parameters: [
+            .int("n_components", \.components, min: 1, help: "number of mixture components"),
+            .choice("covariance_type", \.covarianceType, help: "covariance shape of each component"),
+            .double("tol", \.tolerance, min: 0, help: "EM stops when the mean log-likelihood gains less than this"),
+            .double("reg_covar", \.regularisation, min: 0, help: "added to covariance diagonals to keep them positive definite"),
+            .int("max_iter", \.maxIterations, min: 0, help: "EM iterations per initialisation"),
+            .int("n_init", \.initialisations, min: 1, help: "number of initialisations; the best likelihood is kept"),
+            .choice("init_params", \.initialisation, help: "how responsibilities are initialised"),
+            .int("random_state", \.seed, min: 0, help: "seed for the initialisation"),
         ])
 
     public var components: Int
@@ -41,9 +39,10 @@ public struct GMM: Detector {
     public var initialisation: Initialisation
     public var seed: Int
 
+    /// Checked against the specs when fitted (`validateParameters`).
     public init(components: Int = 1, covarianceType: CovarianceType = .full, tolerance: Double = 1e-3,
                 regularisation: Double = 1e-6, maxIterations: Int = 100, initialisations: Int = 1,
-                initialisation: Initialisation = .kmeans, seed: Int = 42) throws {
+                initialisation: Initialisation = .kmeans, seed: Int = 42) {
         self.components = components
         self.covarianceType = covarianceType
         self.tolerance = tolerance
@@ -52,28 +51,6 @@ public struct GMM: Detector {
         self.initialisations = initialisations
         self.initialisation = initialisation
         self.seed = seed
-        _ = try ParameterValues.validated(parameters.values, specs: Self.descriptor.parameters, detector: Self.descriptor.name)
-    }
-
-    public init(parameters p: ParameterValues) throws {
-        guard let cov = CovarianceType(rawValue: try p.string("covariance_type")) else {
-            throw AnomalyError.parameter("covariance_type", "unknown covariance type")
-        }
-        guard let initialisation = Initialisation(rawValue: try p.string("init_params")) else {
-            throw AnomalyError.parameter("init_params", "unknown initialisation")
-        }
-        try self.init(components: p.int("n_components"), covarianceType: cov, tolerance: p.double("tol"),
-                      regularisation: p.double("reg_covar"), maxIterations: p.int("max_iter"),
-                      initialisations: p.int("n_init"), initialisation: initialisation, seed: p.int("random_state"))
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues([
-            "n_components": .int(components), "covariance_type": .string(covarianceType.rawValue),
-            "tol": .double(tolerance), "reg_covar": .double(regularisation), "max_iter": .int(maxIterations),
-            "n_init": .int(initialisations), "init_params": .string(initialisation.rawValue),
-            "random_state": .int(seed),
-        ])
     }
 
     /// - Complexity: O(iterations · n_init · n·K·d²) through BLAS.

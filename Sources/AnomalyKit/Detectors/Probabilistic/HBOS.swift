@@ -10,13 +10,13 @@ import Foundation
 /// is minus the sum over features.
 public struct HBOS: Detector {
     public typealias Fitted = FittedHBOS
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "hbos", summary: "Histogram-based outlier score (independent per-feature histograms)",
-        family: "probabilistic", parameters: [
-            .int("n_bins", default: 10, min: 3, help: "number of equal-width bins per feature (PyOD requires n_bins > 2)"),
-            .double("alpha", default: 0.1, min: 0, max: 1, openMin: true, openMax: true,
+        family: "probabilistic", defaults: Self(), parameters: [
+            .int("n_bins", \.bins, min: 3, help: "number of equal-width bins per feature (PyOD requires n_bins > 2)"),
+            .double("alpha", \.alpha, min: 0, max: 1, openMin: true, openMax: true,
                     help: "regulariser added to each bin density before the log"),
-            .double("tol", default: 0.5, min: 0, max: 1, openMin: true, openMax: true,
+            .double("tol", \.tolerance, min: 0, max: 1, openMin: true, openMax: true,
                     help: "how many bin widths outside the training range still count as the outer bin"),
         ])
 
@@ -24,22 +24,11 @@ public struct HBOS: Detector {
     public var alpha: Double
     public var tolerance: Double
 
-    public init(bins: Int = 10, alpha: Double = 0.1, tolerance: Double = 0.5) throws {
-        let specs = Self.descriptor.parameters
-        try specs[0].validate(.int(bins))
-        try specs[1].validate(.double(alpha))
-        try specs[2].validate(.double(tolerance))
+    /// Checked against the specs when fitted (`validateParameters`).
+    public init(bins: Int = 10, alpha: Double = 0.1, tolerance: Double = 0.5) {
         self.bins = bins
         self.alpha = alpha
         self.tolerance = tolerance
-    }
-
-    public init(parameters: ParameterValues) throws {
-        try self.init(bins: parameters.int("n_bins"), alpha: parameters.double("alpha"), tolerance: parameters.double("tol"))
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues(["n_bins": .int(bins), "alpha": .double(alpha), "tol": .double(tolerance)])
     }
 
     /// - Complexity: O(n·d), parallel over features.

@@ -13,39 +13,25 @@ import Foundation
 /// same seed selects the same subsets as PyOD/scikit-learn (up to ties in distances).
 public struct MCD: Detector {
     public typealias Fitted = FittedMCD
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "mcd", summary: "Minimum covariance determinant (robust Mahalanobis distance)",
-        family: "probabilistic", parameters: [
-            .double("support_fraction", default: 0, min: 0, max: 1,
+        family: "probabilistic", defaults: Self(), parameters: [
+            .double("support_fraction", \.supportFraction, min: 0, max: 1, none: 0,
                     help: "share of rows in the raw MCD support; 0 means PyOD's None, i.e. (n + d + 1) / 2 rows"),
-            .bool("assume_centered", default: false, help: "estimate the covariance around zero instead of a robust location"),
-            .int("random_state", default: 42, min: 0, max: Int(UInt32.max), help: "seed of the random subsets (numpy RandomState)"),
+            .bool("assume_centered", \.assumeCentered, help: "estimate the covariance around zero instead of a robust location"),
+            .int("random_state", \.seed, min: 0, max: Int(UInt32.max), help: "seed of the random subsets (numpy RandomState)"),
         ])
 
-    /// Share of rows in the raw support; nil = (n + d + 1) / 2 rows.
+    /// Share of rows in the raw support, in (0, 1]; nil = (n + d + 1) / 2 rows.
     public var supportFraction: Double?
     public var assumeCentered: Bool
     public var seed: Int
 
-    public init(supportFraction: Double? = nil, assumeCentered: Bool = false, seed: Int = 42) throws {
-        if let f = supportFraction, !(f > 0 && f <= 1) {
-            throw AnomalyError.parameter("support_fraction", "must be in (0, 1], got \(f)")
-        }
-        try Self.descriptor.parameters[2].validate(.int(seed))
+    /// Checked against the specs when fitted (`validateParameters`).
+    public init(supportFraction: Double? = nil, assumeCentered: Bool = false, seed: Int = 42) {
         self.supportFraction = supportFraction
         self.assumeCentered = assumeCentered
         self.seed = seed
-    }
-
-    public init(parameters p: ParameterValues) throws {
-        let f = try p.double("support_fraction")
-        try self.init(supportFraction: f == 0 ? nil : f, assumeCentered: p.bool("assume_centered"),
-                      seed: p.int("random_state"))
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues(["support_fraction": .double(supportFraction ?? 0), "assume_centered": .bool(assumeCentered),
-                         "random_state": .int(seed)])
     }
 
     /// - Complexity: O(n·d² · concentration steps) through BLAS; candidates run in parallel.

@@ -34,14 +34,15 @@ public struct KNN: Detector {
     /// PyOD's `metric` name as given (`minkowski`, `euclidean` or `l2`; all Euclidean here).
     public var metric: String
 
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "knn",
         summary: "k-nearest-neighbour distance (largest, mean or median of the k distances)",
         family: "proximity",
-        parameters: ProximityParameters.neighborSpecs(defaultNeighbors: 5) + [
-            .choice("method", default: "largest", Method.allCases.map(\.rawValue),
-                    help: "largest: distance to the k-th neighbour; mean / median of the k distances"),
-        ] + ProximityParameters.searchSpecs
+        defaults: Self(),
+        parameters: [
+            ProximityParameters.neighbors(\.neighbors),
+            .choice("method", \.method, help: "largest: distance to the k-th neighbour; mean / median of the k distances"),
+        ] + ProximityParameters.search(leafSize: \.leafSize, metric: \.metric)
     )
 
     public init(neighbors: Int = 5, method: Method = .largest, leafSize: Int = 30) {
@@ -51,30 +52,12 @@ public struct KNN: Detector {
         self.metric = "minkowski"
     }
 
-    public init(parameters: ParameterValues) throws {
-        neighbors = try parameters.int("n_neighbors")
-        let m = try parameters.string("method")
-        guard let method = Method(rawValue: m) else {
-            throw AnomalyError.parameter("method", "must be one of largest, mean, median, got '\(m)'")
-        }
-        self.method = method
-        leafSize = try parameters.int("leaf_size")
-        metric = try ProximityParameters.euclideanMetric(parameters)
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues([
-            "n_neighbors": .int(neighbors), "method": .string(method.rawValue),
-            "leaf_size": .int(leafSize), "metric": .string(metric), "p": .int(2),
-        ])
-    }
-
     /// Fits on `data`'s rows.
     /// - Complexity: the neighbour search of every training row: about O(n·k·log n) for few
     ///   features, O(n²·d) flops (in BLAS) for many.
     public func fit(_ data: Matrix) throws -> FittedKNN {
         try validateForFitting(data)
-        try ProximityParameters.validate(neighbors: neighbors, leafSize: leafSize, trainingRows: data.rows)
+        try ProximityParameters.validate(neighbors: neighbors, trainingRows: data.rows)
         let index = NeighborIndex(reference: data, leafSize: leafSize)
         let found = index.neighborsOfReferenceRows(k: neighbors)
         return FittedKNN(settings: self, index: index, trainingScores: reduce(found))
@@ -144,32 +127,25 @@ public struct FittedKNN: FittedDetector {
 }
 
 /// Parameters and checks shared by the proximity detectors.
+/// The parameters and checks KNN and LOF share.
 enum ProximityParameters {
-    static func neighborSpecs(defaultNeighbors: Int) -> [ParameterSpec] {
-        [.int("n_neighbors", default: defaultNeighbors, min: 1, help: "number of nearest neighbours")]
+    static func neighbors<D>(_ path: WritableKeyPath<D, Int> & Sendable) -> ParameterBinding<D> {
+        .int("n_neighbors", path, min: 1, help: "number of nearest neighbours")
     }
 
-    static let searchSpecs: [ParameterSpec] = [
-        .int("leaf_size", default: 30, min: 1, help: "k-d tree leaf size (speed only; scores do not change)"),
-        .choice("metric", default: "minkowski", ["minkowski", "euclidean", "l2"],
-                help: "distance metric; only Euclidean is implemented (minkowski with p=2)"),
-        .int("p", default: 2, min: 2, max: 2, help: "Minkowski power; only p=2 (Euclidean) is implemented"),
-    ]
-
-    static func euclideanMetric(_ parameters: ParameterValues) throws -> String {
-        let metric = try parameters.string("metric")
-        guard ["minkowski", "euclidean", "l2"].contains(metric) else {
-            throw AnomalyError.parameter("metric", "only the Euclidean metric is implemented (minkowski, euclidean, l2), got '\(metric)'")
-        }
-        let p = try parameters.int("p")
-        guard p == 2 else { throw AnomalyError.parameter("p", "only p=2 (Euclidean) is implemented, got \(p)") }
-        return metric
+    /// `leaf_size`, `metric` (all Euclidean) and PyOD's `p`, accepted as 2 only.
+    static func search<D>(leafSize: WritableKeyPath<D, Int> & Sendable,
+                          metric: WritableKeyPath<D, String> & Sendable) -> [ParameterBinding<D>] {
+        [
+            .int("leaf_size", leafSize, min: 1, help: "k-d tree leaf size (speed only; scores do not change)"),
+            .choice("metric", metric, ["minkowski", "euclidean", "l2"],
+                    help: "distance metric; only Euclidean is implemented (minkowski with p=2)"),
+            .fixed("p", 2, help: "Minkowski power; only p=2 (Euclidean) is implemented"),
+        ]
     }
 
     /// Range checks that need the training size (KNN: `n_neighbors` < training rows).
-    static func validate(neighbors: Int, leafSize: Int, trainingRows: Int) throws {
-        guard neighbors >= 1 else { throw AnomalyError.parameter("n_neighbors", "must be ≥ 1, got \(neighbors)") }
-        guard leafSize >= 1 else { throw AnomalyError.parameter("leaf_size", "must be ≥ 1, got \(leafSize)") }
+    static func validate(neighbors: Int, trainingRows: Int) throws {
         guard trainingRows < Int(Int32.max) else {
             throw AnomalyError.shape("proximity detectors support fewer than 2³¹ training rows, got \(trainingRows)")
         }

@@ -27,11 +27,12 @@ public struct LOF: Detector {
     /// scikit-learn's guard against division by zero in the reachability density.
     public static let densityEpsilon = 1e-10
 
-    public static let descriptor = DetectorDescriptor(
+    public static let declaration = DetectorDeclaration<Self>(
         name: "lof",
         summary: "Local Outlier Factor: density relative to the k nearest neighbours' densities",
         family: "proximity",
-        parameters: ProximityParameters.neighborSpecs(defaultNeighbors: 20) + ProximityParameters.searchSpecs
+        defaults: Self(),
+        parameters: [ProximityParameters.neighbors(\.neighbors)] + ProximityParameters.search(leafSize: \.leafSize, metric: \.metric)
     )
 
     public init(neighbors: Int = 20, leafSize: Int = 30) {
@@ -40,27 +41,14 @@ public struct LOF: Detector {
         self.metric = "minkowski"
     }
 
-    public init(parameters: ParameterValues) throws {
-        neighbors = try parameters.int("n_neighbors")
-        leafSize = try parameters.int("leaf_size")
-        metric = try ProximityParameters.euclideanMetric(parameters)
-    }
-
-    public var parameters: ParameterValues {
-        ParameterValues([
-            "n_neighbors": .int(neighbors), "leaf_size": .int(leafSize), "metric": .string(metric), "p": .int(2),
-        ])
-    }
-
     /// The number of neighbours used for `trainingRows` rows: `min(n_neighbors, rows − 1)`, at least 1.
     public func effectiveNeighbors(trainingRows: Int) -> Int { max(1, min(neighbors, trainingRows - 1)) }
 
     /// - Complexity: the neighbour search of every training row, plus O(n·k).
     public func fit(_ data: Matrix) throws -> FittedLOF {
         try validateForFitting(data)
-        guard neighbors >= 1 else { throw AnomalyError.parameter("n_neighbors", "must be ≥ 1, got \(neighbors)") }
         let k = effectiveNeighbors(trainingRows: data.rows)
-        try ProximityParameters.validate(neighbors: k, leafSize: leafSize, trainingRows: data.rows)
+        try ProximityParameters.validate(neighbors: k, trainingRows: data.rows)
         let index = NeighborIndex(reference: data, leafSize: leafSize)
         let fitted = try Self.trainingFactors(index.neighborsOfReferenceRows(k: k))
         return FittedLOF(settings: self, index: index, kDistance: fitted.kDistance, density: fitted.density,
