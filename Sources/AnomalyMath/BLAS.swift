@@ -9,12 +9,12 @@ import Foundation
 ///
 /// All matrices are row-major. One level of parallelism: kernels that parallelise over rows
 /// themselves call `BLAS.withSingleThread` around their BLAS calls.
-public enum BLAS {
+package enum BLAS {
     /// `C = alpha · op(A) · op(B) + beta · C` in single precision (row-major `sgemm`).
     ///
     /// `a`, `b`, `c` are row-major with leading dimensions `lda`, `ldb`, `ldc`.
     /// - Complexity: O(m·n·k) flops, run by BLAS.
-    public static func sgemm(
+    package static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
@@ -24,7 +24,7 @@ public enum BLAS {
     }
 
     /// `C = alpha · op(A) · op(B) + beta · C` in double precision (row-major `dgemm`).
-    public static func dgemm(
+    package static func dgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
@@ -34,7 +34,7 @@ public enum BLAS {
     }
 
     /// `y = alpha · op(A) · x + beta · y` in double precision (row-major `dgemv`; `A` is `m × n`).
-    public static func dgemv(
+    package static func dgemv(
         trans: Bool, m: Int, n: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
         x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>
     ) {
@@ -44,14 +44,14 @@ public enum BLAS {
 
     /// Sets the number of threads OpenBLAS uses (no-op with Accelerate). Process-wide: kernels
     /// should use `withSingleThread`, which is safe to call from concurrent threads.
-    public static func setThreads(_ n: Int) {
+    package static func setThreads(_ n: Int) {
         #if !canImport(Accelerate)
         openblas_set_num_threads(Int32(n))
         #endif
     }
 
     /// The number of threads BLAS runs with now.
-    public static var threads: Int {
+    package static var threads: Int {
         #if canImport(Accelerate)
         return coreCount
         #else
@@ -61,7 +61,7 @@ public enum BLAS {
 
     /// The thread count BLAS runs with outside `withSingleThread`: what the process started
     /// with (OpenBLAS reads `OPENBLAS_NUM_THREADS`, else uses every core).
-    public static let defaultThreads = max(1, threads)
+    package static let defaultThreads = max(1, threads)
 
     /// Runs `body` with BLAS single-threaded: for kernels that parallelise over rows themselves,
     /// and for products too small for OpenBLAS's two-thread split to pay off.
@@ -70,12 +70,12 @@ public enum BLAS {
     /// many are inside: the first in sets one thread, the last out restores `defaultThreads`.
     /// (A plain set-and-restore would let one caller restore two threads while another's
     /// per-row workers still run, oversubscribing the cores.) Nests.
-    public static func withSingleThread<T>(_ body: () throws -> T) rethrows -> T {
+    package static func withSingleThread<T>(_ body: () throws -> T) rethrows -> T {
         try withSingleThread(if: true, body)
     }
 
     /// Runs `body` with BLAS single-threaded when `condition` holds, else as it is.
-    public static func withSingleThread<T>(if condition: Bool, _ body: () throws -> T) rethrows -> T {
+    package static func withSingleThread<T>(if condition: Bool, _ body: () throws -> T) rethrows -> T {
         guard condition else { return try body() }
         singleThreadUsers.enter()
         defer { singleThreadUsers.leave() }
@@ -109,7 +109,7 @@ private final class SingleThreadUsers: @unchecked Sendable {
 extension Matrix {
     /// The product `op(self) · op(other)` through `sgemm`.
     /// - Complexity: O(m·n·k)
-    public func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix {
+    package func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix {
         let m = transposeSelf ? cols : rows
         let k = transposeSelf ? rows : cols
         let k2 = transposeOther ? other.cols : other.rows

@@ -5,10 +5,10 @@
 /// the other side than they do on the float64 original, and a detector no longer matches PyOD.
 /// Data written as decimals is recovered exactly by the shortest decimal that round-trips the
 /// `Float` ("0.3"), so boundary decisions that hinge on the rounding use that value instead.
-public enum DecimalRecovery {
+package enum DecimalRecovery {
     /// The shortest round-tripping decimal of `v`, as a `Double`. - Complexity: O(1), ~100 ns
     @inlinable
-    public static func double(_ v: Float) -> Double {
+    package static func double(_ v: Float) -> Double {
         guard v.isFinite else { return Double(v) }
         return Double(v.description) ?? Double(v)
     }
@@ -16,20 +16,20 @@ public enum DecimalRecovery {
     /// True when `x` (a `Float` widened to `Double`) lies within one `Float` ulp of `boundary`,
     /// where `Float` rounding may have moved it across. - Complexity: O(1)
     @inlinable
-    public static func isNear(_ x: Double, _ boundary: Double) -> Bool {
+    package static func isNear(_ x: Double, _ boundary: Double) -> Bool {
         abs(x - boundary) <= Double(Float(x).ulp)
     }
 
     /// A memo of recovered values: data near boundaries repeats the same few values, and the
     /// decimal round trip costs far more than a lookup. A direct-mapped table of 4,096 entries
     /// keyed by the `Float`'s bits (no hashing); one per thread.
-    public struct Memo {
+    package struct Memo {
         private static let size = 4096
         private var keys = [UInt32](repeating: UInt32.max, count: Memo.size)
         private var values = [Double](repeating: 0, count: Memo.size)
-        public init() {}
+        package init() {}
         /// `DecimalRecovery.double(v)`, memoised. - Complexity: O(1)
-        public mutating func double(_ v: Float) -> Double {
+        package mutating func double(_ v: Float) -> Double {
             let bits = v.bitPattern
             let slot = Int(truncatingIfNeeded: (bits &* 2_654_435_761) >> 20) & (Memo.size - 1)
             if keys[slot] == bits { return values[slot] }

@@ -1,10 +1,10 @@
 /// Elementary functions written so that loops over them vectorise.
-public enum FastMath {
+package enum FastMath {
     /// `e^x` for `x ≤ 709`, accurate to about 1 ulp, branch-free so loops over it vectorise
     /// (libm's `exp` is a call per element). Returns 0 below −708 (where `exp` is subnormal).
     /// - Complexity: O(1)
     @inlinable @inline(__always)
-    public static func exp(_ x0: Double) -> Double {
+    package static func exp(_ x0: Double) -> Double {
         let x = min(max(x0, -708), 709)
         // k = round(x / ln 2) through the 1.5·2⁵² trick, so 2^k comes from integer bit operations.
         let shifter = 6_755_399_441_055_744.0

@@ -1,17 +1,17 @@
 /// The k nearest reference rows of each query row: indices and Euclidean distances, ascending.
 ///
 /// Stored row-major: the neighbours of query `q` are at `q * k ..< (q + 1) * k`.
-public struct Neighbors: Sendable, Equatable {
+package struct Neighbors: Sendable, Equatable {
     /// Number of query rows.
-    public let queryCount: Int
+    package let queryCount: Int
     /// Neighbours per query row.
-    public let k: Int
+    package let k: Int
     /// Reference row indices, `queryCount × k`, nearest first.
-    public var indices: [Int32]
+    package var indices: [Int32]
     /// Euclidean distances (computed in `Double` from the stored `Float` rows), `queryCount × k`, ascending.
-    public var distances: [Double]
+    package var distances: [Double]
 
-    public init(queryCount: Int, k: Int, indices: [Int32], distances: [Double]) {
+    package init(queryCount: Int, k: Int, indices: [Int32], distances: [Double]) {
         precondition(indices.count == queryCount * k && distances.count == queryCount * k,
                      "Neighbors needs queryCount × k indices and distances")
         self.queryCount = queryCount
@@ -21,10 +21,10 @@ public struct Neighbors: Sendable, Equatable {
     }
 
     /// The distances of query `q`'s neighbours, ascending. - Complexity: O(1)
-    public func distances(ofQuery q: Int) -> ArraySlice<Double> { distances[(q * k)..<((q + 1) * k)] }
+    package func distances(ofQuery q: Int) -> ArraySlice<Double> { distances[(q * k)..<((q + 1) * k)] }
 
     /// The reference indices of query `q`'s neighbours, nearest first. - Complexity: O(1)
-    public func indices(ofQuery q: Int) -> ArraySlice<Int32> { indices[(q * k)..<((q + 1) * k)] }
+    package func indices(ofQuery q: Int) -> ArraySlice<Int32> { indices[(q * k)..<((q + 1) * k)] }
 }
 
 /// Exact Euclidean k-nearest-neighbour search over a fixed set of reference rows.
@@ -42,8 +42,8 @@ public struct Neighbors: Sendable, Equatable {
 /// `Sendable`: build it once and query it from any thread.
 ///
 /// - Memory: O((n + m)·d + m·k + block²) per query call.
-public struct NeighborIndex: Sendable {
-    public enum Strategy: String, Sendable, CaseIterable {
+package struct NeighborIndex: Sendable {
+    package enum Strategy: String, Sendable, CaseIterable {
         /// The faster of the two for the reference's shape (see `preferredStrategy`).
         case automatic
         case kdTree
@@ -54,7 +54,7 @@ public struct NeighborIndex: Sendable {
     }
 
     /// Dimensions up to which `.automatic` may use the k-d tree.
-    public static let kdTreeMaximumDimension = 16
+    package static let kdTreeMaximumDimension = 16
 
     /// The faster strategy for `rows` reference rows of `cols` features.
     ///
@@ -67,7 +67,7 @@ public struct NeighborIndex: Sendable {
     /// Below the crossover speed hardly matters, so the choice follows scikit-learn instead (its
     /// k-d tree up to 15 features, brute force above), both rebuilt to keep the same tied
     /// neighbours as scikit-learn — and so as PyOD.
-    public static func preferredStrategy(rows: Int, cols: Int) -> Strategy {
+    package static func preferredStrategy(rows: Int, cols: Int) -> Strategy {
         guard cols <= kdTreeMaximumDimension else { return .bruteForce }
         var crossover = 1760.0
         for _ in 0..<cols { crossover *= 1.2599 }  // 2^(1/3)
@@ -75,12 +75,12 @@ public struct NeighborIndex: Sendable {
         return cols <= scikitKDTreeMaximumDimension ? .scikitKDTree : .bruteForce
     }
     /// scikit-learn's `algorithm="auto"` uses its k-d tree up to this many features.
-    public static let scikitKDTreeMaximumDimension = 15
+    package static let scikitKDTreeMaximumDimension = 15
 
     /// The reference rows.
-    public let reference: Matrix
+    package let reference: Matrix
     /// The strategy in use (never `.automatic`).
-    public let strategy: Strategy
+    package let strategy: Strategy
     let tree: KDTree?
     let brute: BruteForceReference?
     let scikitTree: ScikitKDTree?
@@ -90,7 +90,7 @@ public struct NeighborIndex: Sendable {
     /// - Parameters:
     ///   - leafSize: the k-d tree's maximum leaf size (scikit-learn's `leaf_size`).
     /// - Complexity: O(n·d·log n) for the tree, O(n·d) for brute force.
-    public init(reference: Matrix, strategy: Strategy = .automatic, leafSize: Int = 30) {
+    package init(reference: Matrix, strategy: Strategy = .automatic, leafSize: Int = 30) {
         precondition(reference.rows < Int(Int32.max), "NeighborIndex supports fewer than 2³¹ reference rows")
         self.reference = reference
         var resolved = strategy
@@ -104,13 +104,13 @@ public struct NeighborIndex: Sendable {
     }
 
     /// Number of reference rows.
-    public var count: Int { reference.rows }
+    package var count: Int { reference.rows }
 
     /// The `k` nearest reference rows of each row of `queries`.
     ///
     /// - Precondition: `queries.cols == reference.cols` and `1 ≤ k ≤ reference.rows`.
     /// - Complexity: tree: about O(m·k·log n) for low d; brute force: O(m·n·d) flops in BLAS.
-    public func neighbors(of queries: Matrix, k: Int) -> Neighbors {
+    package func neighbors(of queries: Matrix, k: Int) -> Neighbors {
         precondition(queries.cols == reference.cols, "queries have \(queries.cols) columns, reference \(reference.cols)")
         precondition(k >= 1 && k <= reference.rows, "k = \(k) must be in 1...\(reference.rows)")
         return search(queries, k: k, excludeSelf: false)
@@ -121,7 +121,7 @@ public struct NeighborIndex: Sendable {
     /// twins at distance 0).
     ///
     /// - Precondition: `1 ≤ k < reference.rows`.
-    public func neighborsOfReferenceRows(k: Int) -> Neighbors {
+    package func neighborsOfReferenceRows(k: Int) -> Neighbors {
         precondition(k >= 1 && k < reference.rows, "k = \(k) must be in 1..<\(reference.rows)")
         return search(reference, k: k, excludeSelf: true)
     }

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// The number of cores data-parallel loops spread over.
-public let coreCount: Int = {
+package let coreCount: Int = {
     #if canImport(Glibc)
     return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     #else
@@ -18,35 +18,35 @@ public let coreCount: Int = {
 /// kernels wrap their output pointer in this type instead; the contract — which every caller keeps —
 /// is that concurrent iterations write **disjoint** index ranges and that the buffer outlives the
 /// loop (`parallelFor` is synchronous).
-public struct SharedMutableBuffer<Element>: @unchecked Sendable {
-    public let base: UnsafeMutablePointer<Element>
-    public let count: Int
-    public init(_ buffer: UnsafeMutableBufferPointer<Element>) {
+package struct SharedMutableBuffer<Element>: @unchecked Sendable {
+    package let base: UnsafeMutablePointer<Element>
+    package let count: Int
+    package init(_ buffer: UnsafeMutableBufferPointer<Element>) {
         self.base = buffer.baseAddress ?? UnsafeMutablePointer<Element>.allocate(capacity: 0)
         self.count = buffer.count
     }
-    @inlinable public subscript(i: Int) -> Element {
+    @inlinable package subscript(i: Int) -> Element {
         get { base[i] }
         nonmutating set { base[i] = newValue }
     }
 }
 
 /// Read-only counterpart of `SharedMutableBuffer` for inputs shared by concurrent loops.
-public struct SharedBuffer<Element>: @unchecked Sendable {
-    public let base: UnsafePointer<Element>
-    public let count: Int
-    public init(_ buffer: UnsafeBufferPointer<Element>) {
+package struct SharedBuffer<Element>: @unchecked Sendable {
+    package let base: UnsafePointer<Element>
+    package let count: Int
+    package init(_ buffer: UnsafeBufferPointer<Element>) {
         self.base = buffer.baseAddress ?? UnsafePointer(UnsafeMutablePointer<Element>.allocate(capacity: 0))
         self.count = buffer.count
     }
-    @inlinable public subscript(i: Int) -> Element { base[i] }
+    @inlinable package subscript(i: Int) -> Element { base[i] }
 }
 
 /// Runs `body` over `0..<count` split into contiguous chunks, on all cores, and returns when all
 /// chunks are done. Chunks are at least `minimumChunk` long so tiny loops stay on one thread.
 ///
 /// - Complexity: the work of `body` over all indices, divided over `coreCount` threads.
-public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
+package func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
     guard count > 0 else { return }
     let maxChunks = max(1, count / max(1, minimumChunk))
     // A few chunks per core balances uneven work without much scheduling overhead.
@@ -63,7 +63,7 @@ public func parallelFor(_ count: Int, minimumChunk: Int = 1, _ body: @Sendable (
 }
 
 /// Maps `0..<count` to an array in parallel; `transform` must be free of shared mutable state.
-public func parallelMap<T>(_ count: Int, minimumChunk: Int = 1, _ transform: @Sendable (Int) -> T) -> [T] {
+package func parallelMap<T>(_ count: Int, minimumChunk: Int = 1, _ transform: @Sendable (Int) -> T) -> [T] {
     var results = [T?](repeating: nil, count: count)
     results.withUnsafeMutableBufferPointer { buf in
         let out = SharedMutableBuffer(buf)

@@ -1,8 +1,8 @@
 /// Ranks and empirical distribution functions.
-public enum Ranks {
+package enum Ranks {
     /// 1-based ranks with ties given their average rank (scipy's `rankdata(method="average")`).
     /// - Complexity: O(n log n)
-    public static func averageRanks(_ x: [Double]) -> [Double] {
+    package static func averageRanks(_ x: [Double]) -> [Double] {
         let n = x.count
         let order = (0..<n).sorted { x[$0] < x[$1] }
         var ranks = [Double](repeating: 0, count: n)
@@ -20,7 +20,7 @@ public enum Ranks {
     /// The fraction of `sortedReference` values `<= v` (a right-continuous ECDF, as
     /// statsmodels' `ECDF`). `sortedReference` must be sorted ascending. - Complexity: O(log n)
     @inlinable
-    public static func ecdf(_ sortedReference: UnsafeBufferPointer<Double>, _ v: Double) -> Double {
+    package static func ecdf(_ sortedReference: UnsafeBufferPointer<Double>, _ v: Double) -> Double {
         // upper bound: first index with value > v
         var lo = 0, hi = sortedReference.count
         while lo < hi {
@@ -31,13 +31,13 @@ public enum Ranks {
     }
 
     /// `ecdf` for an array. - Complexity: O(log n)
-    public static func ecdf(_ sortedReference: [Double], _ v: Double) -> Double {
+    package static func ecdf(_ sortedReference: [Double], _ v: Double) -> Double {
         sortedReference.withUnsafeBufferPointer { ecdf($0, v) }
     }
 
     /// The mid-rank ECDF: the fraction of `sortedReference` values below `v`, counting values
     /// equal to `v` half. - Complexity: O(log n)
-    public static func midECDF(_ sortedReference: [Double], _ v: Double) -> Double {
+    package static func midECDF(_ sortedReference: [Double], _ v: Double) -> Double {
         // lower bound: first index with value >= v
         var lo = 0, hi = sortedReference.count
         while lo < hi {

@@ -13,18 +13,18 @@ import CBLAS
 /// With the basis made of a few normal rows minus their mean, this is the distance to the
 /// smallest affine subspace through them — how far a row is from every blend of the known
 /// normal rows, where nearest-neighbour distance only sees the rows themselves.
-public struct RidgeSpan: Sendable {
-    public let origin: [Double]
+package struct RidgeSpan: Sendable {
+    package let origin: [Double]
     /// Row-major `r × d`.
-    public let basis: [Double]
-    public let rank: Int
-    public let features: Int
+    package let basis: [Double]
+    package let rank: Int
+    package let features: Int
     /// `(BBᵀ + εI)⁻¹`, row-major `r × r`.
     let inverseGram: [Double]
 
     /// - Throws: when the regularised Gram matrix is not positive definite (a zero basis).
     /// - Complexity: O(r²·d + r³) in BLAS/LAPACK.
-    public init(origin: [Double], basis: [Double], rank: Int, ridge: Double) throws {
+    package init(origin: [Double], basis: [Double], rank: Int, ridge: Double) throws {
         let d = origin.count
         precondition(basis.count == rank * d, "basis must be rank × features")
         self.origin = origin
@@ -57,7 +57,7 @@ public struct RidgeSpan: Sendable {
     /// The residual distance of every row of `x`, in fixed blocks of 64 rows (the last one
     /// zero-padded): every GEMM has the same shape, so a row's score does not depend on which
     /// other rows are scored with it. - Complexity: O(n·r·d) in BLAS.
-    public func distances(_ x: Matrix) -> [Double] {
+    package func distances(_ x: Matrix) -> [Double] {
         precondition(x.cols == features, "rows must have \(features) features")
         let d = features, r = rank
         var out = [Double](repeating: 0, count: x.rows)

@@ -1,8 +1,8 @@
 /// Descriptive statistics, accumulated in `Double`.
-public enum Statistics {
+package enum Statistics {
     /// The mean of `Double`s: a non-generic fast path (the generic versions below go through
     /// protocol witnesses per element when not specialised across modules). - Complexity: O(n)
-    public static func mean(_ x: [Double]) -> Double {
+    package static func mean(_ x: [Double]) -> Double {
         guard !x.isEmpty else { return 0 }
         return x.withUnsafeBufferPointer { p in
             var s = 0.0
@@ -12,7 +12,7 @@ public enum Statistics {
     }
 
     /// The variance of `Double`s (`ddof` as in numpy), two-pass fast path. - Complexity: O(n)
-    public static func variance(_ x: [Double], ddof: Int = 0) -> Double {
+    package static func variance(_ x: [Double], ddof: Int = 0) -> Double {
         let n = x.count
         guard n - ddof > 0 else { return .nan }
         let m = mean(x)
@@ -24,12 +24,12 @@ public enum Statistics {
     }
 
     /// The standard deviation of `Double`s (`ddof` as in numpy). - Complexity: O(n)
-    public static func standardDeviation(_ x: [Double], ddof: Int = 0) -> Double {
+    package static func standardDeviation(_ x: [Double], ddof: Int = 0) -> Double {
         variance(x, ddof: ddof).squareRoot()
     }
 
     /// The arithmetic mean (0 for an empty input). - Complexity: O(n)
-    public static func mean<C: Collection>(_ x: C) -> Double where C.Element: BinaryFloatingPoint {
+    package static func mean<C: Collection>(_ x: C) -> Double where C.Element: BinaryFloatingPoint {
         guard !x.isEmpty else { return 0 }
         var s = 0.0
         for v in x { s += Double(v) }
@@ -38,7 +38,7 @@ public enum Statistics {
 
     /// The variance with `ddof` degrees of freedom removed (numpy's `var(ddof=)`); two-pass.
     /// - Complexity: O(n)
-    public static func variance<C: Collection>(_ x: C, ddof: Int = 0) -> Double where C.Element: BinaryFloatingPoint {
+    package static func variance<C: Collection>(_ x: C, ddof: Int = 0) -> Double where C.Element: BinaryFloatingPoint {
         let n = x.count
         guard n - ddof > 0 else { return .nan }
         let m = mean(x)
@@ -48,20 +48,20 @@ public enum Statistics {
     }
 
     /// The standard deviation (`ddof` as in numpy). - Complexity: O(n)
-    public static func standardDeviation<C: Collection>(_ x: C, ddof: Int = 0) -> Double where C.Element: BinaryFloatingPoint {
+    package static func standardDeviation<C: Collection>(_ x: C, ddof: Int = 0) -> Double where C.Element: BinaryFloatingPoint {
         variance(x, ddof: ddof).squareRoot()
     }
 
     /// The `q`-quantile (q in [0, 1]) with linear interpolation between order statistics —
     /// numpy's default `percentile(..., method="linear")`. - Complexity: O(n log n)
-    public static func quantile<C: Collection>(_ x: C, _ q: Double) -> Double where C.Element: BinaryFloatingPoint {
+    package static func quantile<C: Collection>(_ x: C, _ q: Double) -> Double where C.Element: BinaryFloatingPoint {
         quantileOfSorted(x.map(Double.init).sorted(), q)
     }
 
     /// `quantile` by selection instead of sorting: the same value, expected O(n) time.
     /// Used for thresholds over many training scores.
     /// - Complexity: O(n) expected
-    public static func quantileBySelection(_ x: [Double], _ q: Double) -> Double {
+    package static func quantileBySelection(_ x: [Double], _ q: Double) -> Double {
         guard !x.isEmpty else { return .nan }
         var a = x
         let pos = q * Double(a.count - 1)
@@ -79,7 +79,7 @@ public enum Statistics {
     /// larger or equal after it (Hoare-style quickselect with median-of-three pivots).
     /// - Complexity: O(n) expected
     @discardableResult
-    public static func select(_ a: inout [Double], _ k: Int) -> Double {
+    package static func select(_ a: inout [Double], _ k: Int) -> Double {
         precondition(k >= 0 && k < a.count)
         a.withUnsafeMutableBufferPointer { p in
             var left = 0, right = p.count - 1
@@ -103,7 +103,7 @@ public enum Statistics {
     }
 
     /// `quantile` on already sorted values. - Complexity: O(1)
-    public static func quantileOfSorted(_ sorted: [Double], _ q: Double) -> Double {
+    package static func quantileOfSorted(_ sorted: [Double], _ q: Double) -> Double {
         guard !sorted.isEmpty else { return .nan }
         let pos = q * Double(sorted.count - 1)
         let lo = Int(pos.rounded(.down))
@@ -113,12 +113,12 @@ public enum Statistics {
     }
 
     /// The median (numpy's). - Complexity: O(n log n)
-    public static func median<C: Collection>(_ x: C) -> Double where C.Element: BinaryFloatingPoint {
+    package static func median<C: Collection>(_ x: C) -> Double where C.Element: BinaryFloatingPoint {
         quantile(x, 0.5)
     }
 
     /// Per-column means of a matrix. - Complexity: O(rows × cols)
-    public static func columnMeans(_ m: Matrix) -> [Double] {
+    package static func columnMeans(_ m: Matrix) -> [Double] {
         var sums = [Double](repeating: 0, count: m.cols)
         m.values.withUnsafeBufferPointer { v in
             for r in 0..<m.rows {
@@ -131,7 +131,7 @@ public enum Statistics {
     }
 
     /// Per-column variances (`ddof` as in numpy). - Complexity: O(rows × cols)
-    public static func columnVariances(_ m: Matrix, ddof: Int = 0) -> [Double] {
+    package static func columnVariances(_ m: Matrix, ddof: Int = 0) -> [Double] {
         let means = columnMeans(m)
         var sums = [Double](repeating: 0, count: m.cols)
         m.values.withUnsafeBufferPointer { v in
@@ -147,7 +147,7 @@ public enum Statistics {
     /// The covariance matrix (cols × cols, row-major `Double`), centred with `ddof` as in numpy's
     /// `np.cov(..., ddof=)`; computed as one `dgemm` of the centred data.
     /// - Complexity: O(rows × cols²)
-    public static func covariance(_ m: Matrix, ddof: Int = 1) -> (mean: [Double], covariance: [Double]) {
+    package static func covariance(_ m: Matrix, ddof: Int = 1) -> (mean: [Double], covariance: [Double]) {
         let d = m.cols, n = m.rows
         let means = columnMeans(m)
         var centred = [Double](repeating: 0, count: n * d)
@@ -160,7 +160,7 @@ public enum Statistics {
     }
 
     /// `Xᵀ·X / (rows − ddof)` for row-major, already centred `Double` data. - Complexity: O(rows × cols²)
-    public static func covarianceOfCentred(_ centred: [Double], rows n: Int, cols d: Int, ddof: Int) -> [Double] {
+    package static func covarianceOfCentred(_ centred: [Double], rows n: Int, cols d: Int, ddof: Int) -> [Double] {
         var cov = [Double](repeating: 0, count: d * d)
         guard n > 0, d > 0 else { return cov }
         let scale = 1.0 / Double(max(n - ddof, 1))

@@ -17,16 +17,16 @@ public enum NumericError: Error, Equatable, CustomStringConvertible {
 }
 
 /// The eigendecomposition of a real symmetric matrix.
-public struct SymmetricEigen: Sendable {
+package struct SymmetricEigen: Sendable {
     /// Eigenvalues in ascending order.
-    public let values: [Double]
+    package let values: [Double]
     /// Eigenvectors as the columns of an n × n row-major matrix: vector j is `vectors[i * n + j]`.
-    public let vectors: [Double]
-    public let n: Int
+    package let vectors: [Double]
+    package let n: Int
 
     /// Decomposes the symmetric `n × n` row-major matrix `a` with LAPACK `dsyevd`.
     /// - Complexity: O(n³)
-    public init(symmetric a: [Double], n: Int) throws {
+    package init(symmetric a: [Double], n: Int) throws {
         precondition(a.count == n * n)
         self.n = n
         if n == 0 { values = []; vectors = []; return }
@@ -55,7 +55,7 @@ public struct SymmetricEigen: Sendable {
 
 /// Cholesky factorisation `A = L·Lᵀ` of a symmetric positive-definite row-major matrix;
 /// returns L (row-major, lower triangular). - Complexity: O(n³)
-public func choleskyLower(_ a: [Double], n: Int) throws -> [Double] {
+package func choleskyLower(_ a: [Double], n: Int) throws -> [Double] {
     if n == 0 { return [] }
     // Row-major A read column-major is Aᵀ = A; asking LAPACK for the upper factor U (column-major)
     // gives Uᵀ = L when read row-major.
@@ -72,7 +72,7 @@ public func choleskyLower(_ a: [Double], n: Int) throws -> [Double] {
 
 /// Inverse of a non-singular lower-triangular row-major matrix `L` (`n × n`), by a BLAS
 /// triangular solve `L·Y = I`. The result is lower triangular. - Complexity: O(n³) in BLAS.
-public func lowerTriangularInverse(_ l: [Double], n: Int) -> [Double] {
+package func lowerTriangularInverse(_ l: [Double], n: Int) -> [Double] {
     if n == 0 { return [] }
     var y = [Double](repeating: 0, count: n * n)
     for i in 0..<n { y[i * n + i] = 1 }

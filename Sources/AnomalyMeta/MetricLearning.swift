@@ -20,7 +20,7 @@ public struct MetricModel: Sendable, Equatable {
 
     /// The scorer for a task given its normal support rows (≥ 1 row).
     /// - Complexity: O((K + m)²·d + (K + m)³).
-    public func scorer(support normals: Matrix) throws -> RidgeSpan {
+    package func scorer(support normals: Matrix) throws -> RidgeSpan {
         try SpanDistance.scorer(support: normals, directions: directions, ridge: ridge)
     }
 

@@ -57,7 +57,7 @@ extension SpanDistance {
     /// The distance to the ridge-regularised affine span of `support`'s rows (centred on their
     /// mean) together with `directions` (`m × d`, m may be 0).
     /// - Complexity: O((K + m)²·d + (K + m)³).
-    public static func scorer(support normals: Matrix, directions: Matrix, ridge: Double) throws -> RidgeSpan {
+    package static func scorer(support normals: Matrix, directions: Matrix, ridge: Double) throws -> RidgeSpan {
         precondition(normals.cols == directions.cols || directions.rows == 0, "support and directions differ in features")
         let d = normals.cols, k = normals.rows, m = directions.rows
         let mean = Statistics.columnMeans(normals)

@@ -93,7 +93,7 @@ public struct FittedKNN: FittedDetector {
     public let featureCount: Int
     public let trainingScores: [Double]
     /// The neighbour index over the training rows, built when fitted or loaded.
-    public let index: NeighborIndex
+    package let index: NeighborIndex
 
     init(settings: KNN, index: NeighborIndex, trainingScores: [Double]) {
         self.settings = settings

@@ -62,7 +62,7 @@ public struct LOF: Detector {
     /// (e.g. scikit-learn's, which may break distance ties differently) can be scored.
     /// Throws a shape error unless every index is a row number of `found`'s own queries.
     /// - Complexity: O(n·k)
-    public static func trainingFactors(_ found: Neighbors) throws -> (kDistance: [Double], density: [Double], scores: [Double]) {
+    package static func trainingFactors(_ found: Neighbors) throws -> (kDistance: [Double], density: [Double], scores: [Double]) {
         let n = found.queryCount
         let k = found.k
         guard k >= 1, found.indices.allSatisfy({ $0 >= 0 && Int($0) < n }) else {
@@ -124,7 +124,7 @@ public struct FittedLOF: FittedDetector {
     public let featureCount: Int
     public let trainingScores: [Double]
     /// The neighbour index over the training rows, built when fitted or loaded.
-    public let index: NeighborIndex
+    package let index: NeighborIndex
     /// Each training row's distance to its k-th nearest other training row.
     public let kDistance: [Double]
     /// Each training row's local reachability density.
@@ -153,7 +153,7 @@ public struct FittedLOF: FittedDetector {
     }
 
     /// The `effectiveNeighbors` nearest training rows of each row of `data` (exact, Euclidean).
-    public func neighbors(of data: Matrix) throws -> Neighbors {
+    package func neighbors(of data: Matrix) throws -> Neighbors {
         try validateForScoring(data)
         return index.neighbors(of: data, k: effectiveNeighbors)
     }
@@ -161,7 +161,7 @@ public struct FittedLOF: FittedDetector {
     /// LOF scores of query rows from their training-set neighbours found elsewhere (each row's
     /// `effectiveNeighbors` nearest training rows, ascending distance).
     /// - Complexity: O(m·k)
-    public func scores(neighbors found: Neighbors) throws -> [Double] {
+    package func scores(neighbors found: Neighbors) throws -> [Double] {
         guard found.k == effectiveNeighbors else {
             throw AnomalyError.shape("neighbours per row: expected \(effectiveNeighbors), got \(found.k)")
         }
