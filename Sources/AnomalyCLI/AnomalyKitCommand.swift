@@ -32,7 +32,7 @@ public struct AnomalyKitCommand: ParsableCommand {
             try command.run()
             return 0
         } catch let e as AnomalyError {
-            console.write("anomalykit: error: \(e)\n", to: .error)
+            console.write("anomalykit: error: \(e.summary)\(e.hint.map { "; " + $0.commandLineText } ?? "")\n", to: .error)
             return e.kind == .parameter ? 64 : 65
         } catch {
             let code = exitCode(for: error)
@@ -41,6 +41,17 @@ public struct AnomalyKitCommand: ParsableCommand {
                 console.write(message + "\n", to: code == .success ? .output : .error)
             }
             return code.rawValue
+        }
+    }
+}
+
+extension AnomalyError.Hint {
+    /// The library's remedy spelled with this tool's flags.
+    var commandLineText: String {
+        switch self {
+        case .declareCategorical(let column): return "declare it categorical with --categorical \(column)"
+        case .dropColumn(let column): return "drop it (--drop \(column)) or fix it"
+        case .impute: return "impute it (--impute mean|median) or remove the row"
         }
     }
 }

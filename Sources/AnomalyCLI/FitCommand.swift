@@ -10,10 +10,13 @@ struct FitCommand: ParsableCommand {
     @OptionGroup var detectorOptions: DetectorOptions
     @OptionGroup var input: InputOptions
     @Option(name: .long, help: "Training data: .csv, .npy or .npz (arrays X and y).") var train: String
-    @Option(name: .long, help: "Where to write the model (.safetensors); written atomically.") var model: String
+    @OptionGroup var modelOutput: ModelOutput
     @Flag(help: "Print a JSON summary.") var json = false
 
+    func validate() throws { _ = try modelOutput.required() }
+
     func run() throws {
+        let model = try modelOutput.required()
         let (detector, contamination, imputation, scaling) = try detectorOptions.resolve()
         let data = try loadDataset(train, input, allowMissing: imputation != .none)
         let clock = ContinuousClock()
@@ -60,34 +63,55 @@ struct ScoreCommand: ParsableCommand {
 
     @Option(name: .long, help: "A model written by `anomalykit fit`.") var model: String
     @Option(name: .long, help: "Data to score: .csv, .npy or .npz, with the training data's columns.") var data: String
-    @Option(name: .long, help: "Output file: .csv or .npy.") var out: String
-    @Option(name: .long, help: "Probability method for the CSV output: linear or unify.") var probability: String = "linear"
+    @Option(name: .long, help: "Output file: .csv or .npy; written atomically.") var out: String
+    @Option(name: .long, help: "Probability method for the CSV output.") var probability: ProbabilityMethod = .linear
+    @Option(name: .long, help: ArgumentHelp("CSV input and output: copy these input columns (their text, e.g. an id the model never saw) into the scores file before score,label,probability.", valueName: "col,…"), transform: commaList)
+    var keep: [String] = []
     @Option(name: .long, help: "A few normal rows of the task (span / metric models): the model is fitted on them first (rows labelled 1 are left out).")
     var support: String?
     @OptionGroup var input: InputOptions
     @Flag(help: "Print a JSON summary.") var json = false
 
-    func run() throws {
-        guard let method = ProbabilityMethod(rawValue: probability) else {
-            throw AnomalyError.parameter("--probability", "expected linear or unify, got '\(probability)'")
-        }
+    func validate() throws {
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-        guard ext == "csv" || ext == "npy" else {
-            throw AnomalyError.parameter("--out", "the output must end in .csv or .npy, got '\(out)'")
+        guard ext == "csv" || ext == "npy" else { throw ValidationError("--out: the output must end in .csv or .npy, got '\(out)'") }
+        if !keep.isEmpty && ext == "npy" {
+            throw ValidationError("--keep copies input columns into a CSV scores file; --out \(out) is a .npy file (write .csv, or leave --keep out)")
         }
+        let dataExt = URL(fileURLWithPath: data).pathExtension.lowercased()
+        if !keep.isEmpty && (dataExt == "npy" || dataExt == "npz") {
+            throw ValidationError("--keep names columns of a CSV file; \(data) is a .\(dataExt) file with no named columns (its rows are scored in file order)")
+        }
+        if Set(keep).count != keep.count { throw ValidationError("--keep names a column more than once: \(keep.joined(separator: ","))") }
+        if let clash = keep.first(where: { ["score", "label", "probability"].contains($0) }) {
+            throw ValidationError("--keep \(clash): the scores file already has a column '\(clash)'")
+        }
+    }
+
+    func run() throws {
+        let method = probability
+        let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         var m = try AnomalyModel.load(from: model)
         if let support { m = try m.refitted(onSupport: try loadSupport(support, schema: m.schema)) }
         var opts = input
         if opts.labelColumn == nil { opts.labelColumn = m.schema?.labelColumn }
         let ds = try loadDataset(data, opts, schema: m.schema, allowMissing: m.preprocessor.imputation != .none)
+        let kept = keep.isEmpty ? [] : try CSVReader.columnTexts(keep, path: data, delimiter: opts.delimiterCharacter)
+        guard kept.isEmpty || kept.count == ds.rowCount else {
+            throw AnomalyError.data("has \(kept.count) rows of kept columns but \(ds.rowCount) rows of features", file: data)
+        }
         let scores: [Double]
         do { scores = try m.scores(ds.x) } catch let e as AnomalyError { throw e.inFile(data) }
         let labels = m.labels(forScores: scores)
         if ext == "csv" {
             let probs = m.probabilities(forScores: scores, method: method)
-            var text = "score,label,probability\n"
-            text.reserveCapacity(scores.count * 32)
-            for i in 0..<scores.count { text += "\(scores[i]),\(labels[i]),\(probs[i])\n" }
+            let prefix = keep.isEmpty ? "" : keep.map(csvField).joined(separator: ",") + ","
+            var text = prefix + "score,label,probability\n"
+            text.reserveCapacity(scores.count * (32 + prefix.count))
+            for i in 0..<scores.count {
+                if !kept.isEmpty { text += kept[i].map(csvField).joined(separator: ",") + "," }
+                text += "\(scores[i]),\(labels[i]),\(probs[i])\n"
+            }
             try writeAtomically(Data(text.utf8), to: out)
         } else {
             let labelsPath = String(out.dropLast(4)) + ".labels.npy"
@@ -97,9 +121,18 @@ struct ScoreCommand: ParsableCommand {
         let flagged = labels.reduce(0, +)
         if json {
             output(try jsonString(["detector": m.detectorName, "n_rows": scores.count, "n_flagged": flagged,
-                                  "threshold": m.threshold.value, "out": out]))
+                                  "threshold": m.threshold.value, "out": out, "kept": keep]))
         } else {
             output("scored \(scores.count) rows with \(m.detectorName): \(flagged) above the threshold \(fmt(m.threshold.value, 6)); written to \(out)")
         }
     }
+}
+
+/// A CSV field: as it is, or in double quotes (inner quotes doubled) when it holds a comma, a
+/// quote, a line break or leading/trailing space (RFC 4180).
+func csvField(_ text: String) -> String {
+    let needsQuotes = text.unicodeScalars.contains { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }
+        || text.unicodeScalars.first.map { $0 == " " || $0 == "\t" } == true
+        || text.unicodeScalars.last.map { $0 == " " || $0 == "\t" } == true
+    return needsQuotes ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
 }

@@ -2,44 +2,75 @@ import AnomalyKit
 import ArgumentParser
 import Foundation
 
-/// Meta-learning knobs shared by `meta-train` and `meta`.
+/// Meta-learning knobs shared by `meta-train` and `meta`. The gradient-based methods (reptile,
+/// fomaml, metasgd) use all of them; `metric` learns a distance from episodes alone, so the options
+/// it has no use for are refused with it rather than ignored (`unusedWithMetric`).
 struct MetaOptions: ParsableArguments {
-    @Option(name: .long, help: "Comma-separated task files (one feature space, labelled).") var tasks: String
-    @Option(name: .long, help: "Meta-learning method: reptile, fomaml, metasgd or metric.") var method: String = "reptile"
+    @Option(name: .long, help: ArgumentHelp("Comma-separated task files (one feature space, labelled).", valueName: "file,…"), transform: commaList)
+    var tasks: [String]
+    @Option(name: .long, help: "Meta-learning method: an initialisation (reptile, fomaml, metasgd) or a distance (metric).") var method: MetaMethod = .reptile
     @Option(name: .long, help: "Normal support rows per episode (K).") var shots: Int = 10
     @Option(name: .customLong("anomaly-shots"), help: "Anomalous support rows per episode (A).") var anomalyShots: Int = 0
-    @Option(name: .long, help: "Neural detector.") var detector: String = "autoencoder"
+    @Option(name: .customLong("detector"), help: "Neural detector (default autoencoder; not with metric in meta-train).") var detectorOption: String?
     @Option(name: .customLong("param"), help: ArgumentHelp("A detector parameter as name=value (repeatable).", valueName: "name=value"))
     var params: [String] = []
-    @Option(name: .long, help: "Meta-iterations.") var iterations: Int = 200
-    @Option(name: .customLong("tasks-per-iteration"), help: "Episodes per meta-iteration.") var tasksPerIteration: Int = 4
-    @Option(name: .customLong("inner-lr"), help: "Adaptation learning rate (the inner loop; finetune --lr).") var innerLR: Double = 0.01
-    @Option(name: .customLong("inner-epochs"), help: "Adaptation epochs on the support (finetune --epochs).") var innerEpochs: Int = 5
-    @Option(name: .customLong("outer-lr"), help: "Reptile's step towards the adapted weights (default 0.1) or FOMAML's Adam rate (default 0.001).")
+    @Option(name: .long, help: "Meta-iterations, 1…1000000 (default 200; not with metric).") var iterations: Int?
+    @Option(name: .customLong("tasks-per-iteration"), help: "Episodes per meta-iteration, 1…1000 (default 4; not with metric).") var tasksPerIteration: Int?
+    @Option(name: .customLong("inner-lr"), help: "Adaptation learning rate (the inner loop; finetune --lr), in (0, 10] (default 0.01).") var innerLR: Double?
+    @Option(name: .customLong("inner-epochs"), help: "Adaptation epochs on the support (finetune --epochs), 1…100000 (default 5).") var innerEpochs: Int?
+    @Option(name: .customLong("outer-lr"), help: "Reptile's step towards the adapted weights (default 0.1) or FOMAML's Adam rate (default 0.001); not with metric.")
     var outerLR: Double?
     @Option(name: .customLong("query-size"), help: "Query rows per episode.") var querySize: Int = 32
-    @Option(name: .customLong("domain-norm"), help: "Read each episode in its support's normal frame: center, standardize or none.")
-    var domainNorm: String = "center"
+    @Option(name: .customLong("domain-norm"), help: "Read each episode in its support's normal frame (default center; not with metric).")
+    var domainNorm: EpisodeNormChoice?
     @Option(name: .long, help: "Seed of the episodes, the split and training.") var seed: UInt64 = 42
 
+    var detector: String { detectorOption ?? "autoencoder" }
+
+    func validate() throws {
+        if let iterations, !(1...1_000_000).contains(iterations) { throw ValidationError("--iterations must be in [1, 1000000], got \(iterations)") }
+        if let tasksPerIteration, !(1...1000).contains(tasksPerIteration) {
+            throw ValidationError("--tasks-per-iteration must be in [1, 1000], got \(tasksPerIteration)")
+        }
+        if let innerLR, !(innerLR > 0 && innerLR <= 10 && innerLR.isFinite) { throw ValidationError("--inner-lr must be in (0, 10], got \(innerLR)") }
+        if let innerEpochs, !(1...100_000).contains(innerEpochs) { throw ValidationError("--inner-epochs must be in [1, 100000], got \(innerEpochs)") }
+        if let outerLR, !(outerLR > 0 && outerLR <= 10) { throw ValidationError("--outer-lr must be in (0, 10], got \(outerLR)") }
+    }
+
+    /// The options given that `--method metric` does not use; `detector` says whether the command
+    /// still trains a detector (the `meta` experiment does, for its scratch and finetuned modes).
+    func unusedWithMetric(detector usesDetector: Bool) -> [String] {
+        var unused: [String] = []
+        if iterations != nil { unused.append("--iterations") }
+        if tasksPerIteration != nil { unused.append("--tasks-per-iteration") }
+        if outerLR != nil { unused.append("--outer-lr") }
+        if domainNorm != nil { unused.append("--domain-norm") }
+        if !usesDetector {
+            if detectorOption != nil { unused.append("--detector") }
+            if (try? parseAssignments(params).keys.contains { $0 != "contamination" }) ?? !params.isEmpty { unused.append("--param") }
+            if innerLR != nil { unused.append("--inner-lr") }
+            if innerEpochs != nil { unused.append("--inner-epochs") }
+        }
+        return unused
+    }
+
+    /// Refuses, with `--method metric`, the options it would ignore.
+    func refuseUnusedWithMetric(detector usesDetector: Bool) throws {
+        guard method == .metric else { return }
+        let unused = unusedWithMetric(detector: usesDetector)
+        if !unused.isEmpty {
+            throw ValidationError("--method metric learns a distance from the episodes (--shots, --anomaly-shots, --query-size, --seed) and takes no \(unused.joined(separator: ", ")); leave \(unused.count == 1 ? "it" : "them") out, or choose reptile, fomaml or metasgd")
+        }
+    }
+
     func learning() throws -> MetaLearning {
-        guard let m = MetaMethod(rawValue: method) else {
-            throw AnomalyError.parameter("--method", "expected one of \(MetaMethod.allCases.map(\.rawValue).joined(separator: ", ")); got '\(method)'")
-        }
-        var l = MetaLearning(method: m)
-        guard (1...1_000_000).contains(iterations) else { throw AnomalyError.parameter("--iterations", "must be in [1, 1000000], got \(iterations)") }
-        guard (1...1000).contains(tasksPerIteration) else {
-            throw AnomalyError.parameter("--tasks-per-iteration", "must be in [1, 1000], got \(tasksPerIteration)")
-        }
-        guard innerLR > 0, innerLR <= 10, innerLR.isFinite else { throw AnomalyError.parameter("--inner-lr", "must be in (0, 10], got \(innerLR)") }
-        guard (1...100_000).contains(innerEpochs) else { throw AnomalyError.parameter("--inner-epochs", "must be in [1, 100000], got \(innerEpochs)") }
-        if let outerLR, !(outerLR > 0 && outerLR <= 10) { throw AnomalyError.parameter("--outer-lr", "must be in (0, 10], got \(outerLR)") }
-        l.iterations = iterations
-        l.tasksPerIteration = tasksPerIteration
-        l.innerLearningRate = innerLR
-        l.innerEpochs = innerEpochs
+        var l = MetaLearning(method: method)
+        if let iterations { l.iterations = iterations } else { l.iterations = 200 }
+        l.tasksPerIteration = tasksPerIteration ?? 4
+        l.innerLearningRate = innerLR ?? 0.01
+        l.innerEpochs = innerEpochs ?? 5
         l.outerLearningRate = outerLR
-        l.domainNorm = try parseDomainNorm(domainNorm, allowNone: true)
+        l.domainNorm = (domainNorm ?? .center).domainNorm
         l.seed = seed
         if stderrIsTerminal {
             l.progress = { done, total in
@@ -58,7 +89,7 @@ struct MetaOptions: ParsableArguments {
 
     /// The task files, loaded; none may be `target`.
     func loadTasks(_ input: InputOptions, excluding target: String? = nil) throws -> [MetaTask] {
-        let paths = try splitList(tasks, option: "--tasks")
+        let paths = tasks
         if let target {
             let t = URL(fileURLWithPath: target).standardizedFileURL.resolvingSymlinksInPath()
             for p in paths where URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath() == t {
@@ -74,15 +105,26 @@ struct MetaTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meta-train",
         abstract: "Meta-train on a family of tasks: an initialisation (reptile, fomaml, metasgd) or a distance (metric).",
-        discussion: "Adapt the saved model to a new task with: finetune --model meta.safetensors --train SUPPORT --domain-norm center --lr <inner-lr> --epochs <inner-epochs> --model tuned.safetensors")
+        discussion: "Adapt the saved model to a new task with: finetune --model meta.safetensors --train SUPPORT --domain-norm center --lr <inner-lr> --epochs <inner-epochs> --out tuned.safetensors. A metric model is scored directly: score --model FILE --support NORMAL_ROWS --data X.")
 
     @OptionGroup var meta: MetaOptions
+    @OptionGroup var threshold: ContaminationOption
     @OptionGroup var input: InputOptions
-    @Option(name: .long, help: "Where to write the model (.safetensors).") var model: String
+    @OptionGroup var modelOutput: ModelOutput
     @Flag(help: "Print a JSON summary.") var json = false
 
+    var model: String { modelOutput.path ?? "" }
+
+    func validate() throws {
+        _ = try modelOutput.required()
+        try meta.refuseUnusedWithMetric(detector: false)
+    }
+
     func run() throws {
-        let (learning, resolved, tasks) = try meta.resolve(input)
+        let learning = try meta.learning()
+        let tasks = try meta.loadTasks(input)
+        let resolved = try resolveDetector(meta.detector, params: meta.method == .metric ? meta.params.filter { $0.hasPrefix("contamination=") } : meta.params,
+                                           contamination: threshold.contamination)
         var sampler = try EpisodeSampler(tasks: tasks, shots: meta.shots, anomalyShots: meta.anomalyShots,
                                          querySize: meta.querySize, seed: meta.seed)
         if learning.method == .metric {
@@ -98,7 +140,7 @@ struct MetaTrainCommand: ParsableCommand {
         if json { output(try jsonString(summary)) } else {
             output("meta-trained \(m.detectorName) (\(learning.method.rawValue)) on \(tasks.count) tasks, \(learning.iterations) iterations in \(fmt(seconds, 2)) s → \(model)")
             let rate = learning.method == .metasgd ? "" : " --lr \(learning.innerLearningRate)"  // metasgd: its learned rates
-            output("adapt with: anomalykit finetune --model \(model) --train SUPPORT --domain-norm \(learning.domainNorm?.rawValue ?? "none")\(rate) --epochs \(learning.innerEpochs) --model tuned.safetensors")
+            output("adapt with: anomalykit finetune --model \(model) --train SUPPORT --domain-norm \(learning.domainNorm?.rawValue ?? "none")\(rate) --epochs \(learning.innerEpochs) --out tuned.safetensors")
         }
     }
 }
@@ -142,7 +184,10 @@ struct MetaCommand: ParsableCommand {
     @Option(name: .long, help: "Target file (labelled: split 70/30, support rows from the training part).") var target: String
     @Flag(help: "Print exactly one JSON object.") var json = false
 
+    func validate() throws { try meta.refuseUnusedWithMetric(detector: true) }
+
     func run() throws {
+        try refuseContamination(meta.params, command: "meta")
         let (learning, resolved, tasks) = try meta.resolve(input, excluding: target)
         let targetData = try loadDomains([target], input)[0]
         var experiment = MetaExperiment(method: learning.method, shots: meta.shots)

@@ -32,18 +32,23 @@ struct SelectTrainCommand: ParsableCommand {
         abstract: "Train a detector selector from `benchmark --json` results and the benchmarked datasets.",
         discussion: "Prints the leave-one-dataset-out evaluation: the selected detector's mean ROC-AUC against the best single detector, the per-dataset oracle and the average detector.")
 
-    @Option(name: .long, help: "Results of `anomalykit benchmark --json`; several files (e.g. one per split seed), comma-separated, are averaged.")
-    var benchmark: String
+    @Option(name: .long, help: ArgumentHelp("Results of `anomalykit benchmark --json`; several files (e.g. one per split seed), comma-separated, are averaged.", valueName: "file,…"), transform: commaList)
+    var benchmark: [String]
     @Option(name: .long, help: "The folder of the benchmarked datasets (.npz).") var datasets: String
-    @Option(name: .long, help: "Where to write the selector (.safetensors).") var model: String
+    @OptionGroup var modelOutput: ModelOutput
     @Option(name: .long, help: "Nearest training datasets per prediction.") var neighbors: Int = 10
     @Option(name: .long, help: "Weight of the corpus mean against the neighbours, in [0, 1].") var shrinkage: Double = 0.5
     @Flag(help: "Print a JSON summary.") var json = false
 
+    func validate() throws {
+        _ = try modelOutput.required()
+        guard neighbors >= 1 else { throw ValidationError("--neighbors must be ≥ 1, got \(neighbors)") }
+        guard (0...1).contains(shrinkage) else { throw ValidationError("--shrinkage must be in [0, 1], got \(shrinkage)") }
+    }
+
     func run() throws {
-        guard neighbors >= 1 else { throw AnomalyError.parameter("--neighbors", "must be ≥ 1, got \(neighbors)") }
-        guard (0...1).contains(shrinkage) else { throw AnomalyError.parameter("--shrinkage", "must be in [0, 1], got \(shrinkage)") }
-        let results = try BenchmarkResults(paths: try splitList(benchmark, option: "--benchmark"))
+        let model = try modelOutput.required()
+        let results = try BenchmarkResults(paths: benchmark)
         let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: nil)
         var names: [String] = [], features: [[Double]] = [], performance: [[Double?]] = []
         for file in files {
@@ -55,7 +60,7 @@ struct SelectTrainCommand: ParsableCommand {
             performance.append(results.detectors.map { row[$0] })
         }
         guard !names.isEmpty else {
-            throw AnomalyError.data("holds none of the datasets named in \(benchmark)", file: datasets)
+            throw AnomalyError.data("holds none of the datasets named in \(benchmark.joined(separator: ", "))", file: datasets)
         }
         var selector = try DetectorSelector(detectors: results.detectors, datasets: names, metaFeatures: features, performance: performance)
         selector.neighbors = neighbors
@@ -142,25 +147,35 @@ struct SelectCommand: ParsableCommand {
     }
 }
 
-/// `anomalykit auto`: the selected detector (or a rank-averaged ensemble of the top n), fitted
-/// and evaluated like `evaluate`.
+/// `anomalykit auto`: a rank-averaged ensemble of the selector's top 5 detectors (or of the top
+/// n; n = 1 is the top choice alone), fitted and evaluated like `evaluate`.
 struct AutoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auto",
-        abstract: "Fit the detector the selector ranks first (or a rank-averaged ensemble of the top n) and evaluate it.",
-        discussion: "With --data FILE: the same stratified 70/30 split and JSON keys as evaluate, plus 'selected'.")
+        abstract: "Fit a rank-averaged ensemble of the detectors the selector ranks highest (the top 5 by default) and evaluate it.",
+        discussion: """
+        With --data FILE: the same stratified 70/30 split and JSON keys as evaluate, plus 'selected'.
+        The default, --ensemble 5, is the setting that holds on data the selector never saw: on 12 held-out
+        datasets it is level with always using iforest (mean ROC-AUC 0.787 against 0.784), where the top
+        choice alone (--ensemble 1) scores 0.776.
+        """)
 
     @Option(name: .long, help: "Labelled data to split 70/30 (stratified).") var data: String
     @Option(name: .long, help: "A selector from select-train (default: the one shipped).") var selector: String?
-    @Option(name: .long, help: "Rank-average the top n detectors' scores (1 = the top choice alone; 5 beat every single detector on ADBench Classical).") var ensemble: Int = 1
+    @Option(name: .long, help: "Rank-average the top n detectors' scores (1 = the top choice alone).") var ensemble: Int = 5
     @Option(name: .long, help: "Seed of the split.") var seed: UInt64 = 42
-    @Option(name: .long, help: "Expected share of anomalies (sets the threshold).") var contamination: Double = 0.1
-    @Option(name: .long, help: "Also save the fitted model here (the selected detector, or the ensemble).") var model: String?
+    @OptionGroup var threshold: ContaminationOption
+    @OptionGroup var modelOutput: ModelOutput
     @OptionGroup var input: InputOptions
     @Flag(help: "Print exactly one JSON object.") var json = false
 
+    func validate() throws {
+        guard ensemble >= 1 else { throw ValidationError("--ensemble must be ≥ 1, got \(ensemble)") }
+    }
+
     func run() throws {
-        guard ensemble >= 1 else { throw AnomalyError.parameter("--ensemble", "must be ≥ 1, got \(ensemble)") }
+        let contamination = threshold.contamination ?? 0.1
+        let model = modelOutput.path
         let s = try loadSelector(selector)
         guard ensemble <= s.detectors.count else {
             throw AnomalyError.parameter("--ensemble", "the selector knows \(s.detectors.count) detectors, asked for \(ensemble)")
