@@ -32,8 +32,8 @@ struct EvaluateCommand: ParsableCommand {
         let allowMissing = imputation != .none
         let trainSet: Dataset, testX: Matrix, testY: [Int]
         if let data {
-            guard train == nil, test == nil, testLabels == nil else {
-                throw AnomalyError.parameter("--data", "use either --data or --train/--test/--test-labels, not both")
+            guard train == nil, test == nil, testLabels == nil, trainLabels == nil else {
+                throw AnomalyError.parameter("--data", "use either --data or --train/--test/--test-labels[/--train-labels], not both (with --data the labels come from the file)")
             }
             guard testSize > 0, testSize < 1 else { throw AnomalyError.parameter("--test-size", "must be in (0, 1), got \(testSize)") }
             let ds = try loadDataset(data, input, allowMissing: allowMissing)

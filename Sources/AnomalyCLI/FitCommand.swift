@@ -64,7 +64,7 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "A model written by `anomalykit fit`.") var model: String
     @Option(name: .long, help: "Data to score: .csv, .npy or .npz, with the training data's columns.") var data: String
     @Option(name: .long, help: "Output file: .csv or .npy; written atomically.") var out: String
-    @Option(name: .long, help: "Probability method for the CSV output.") var probability: ProbabilityMethod = .linear
+    @Option(name: .long, help: "Probability method of the CSV output's probability column (default linear).") var probability: ProbabilityMethod?
     @Option(name: .long, help: ArgumentHelp("CSV input and output: copy these input columns (their text, e.g. an id the model never saw) into the scores file before score,label,probability.", valueName: "col,…"), transform: commaList)
     var keep: [String] = []
     @Option(name: .long, help: "A few normal rows of the task (span / metric models): the model is fitted on them first (rows labelled 1 are left out).")
@@ -75,6 +75,9 @@ struct ScoreCommand: ParsableCommand {
     func validate() throws {
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         guard ext == "csv" || ext == "npy" else { throw ValidationError("--out: the output must end in .csv or .npy, got '\(out)'") }
+        if probability != nil && ext == "npy" {
+            throw ValidationError("--probability sets the CSV output's probability column; a .npy output holds scores and labels only (write .csv, or leave --probability out)")
+        }
         if !keep.isEmpty && ext == "npy" {
             throw ValidationError("--keep copies input columns into a CSV scores file; --out \(out) is a .npy file (write .csv, or leave --keep out)")
         }
@@ -89,7 +92,7 @@ struct ScoreCommand: ParsableCommand {
     }
 
     func run() throws {
-        let method = probability
+        let method = probability ?? .linear
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
         var m = try AnomalyModel.load(from: model)
         if let support { m = try m.refitted(onSupport: try loadSupport(support, schema: m.schema)) }

@@ -39,6 +39,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         .init("--keep with .npz input", "score --model $T/npy.safetensors --data $T/tgt.npz --keep id --out $O/o.csv", 64, "no named columns"),
         .init("--keep with .npy output", "score --model $T/m.safetensors --data $T/train.csv --keep amount --out $O/o.npy", 64, "--keep copies input columns into a CSV scores file"),
         .init("--keep a column named like an output column", "score --model $T/m.safetensors --data $T/train.csv --keep score --out $O/o.csv", 64, "already has a column 'score'"),
+        .init("--probability with .npy output", "score --model $T/m.safetensors --data $T/train.csv --probability unify --out $O/o.npy", 64, "--probability sets the CSV output's probability column"),
+        .init("evaluate: --train-labels with --data", "evaluate --detector devnet --data $T/tgt.npz --train-labels $T/labels.npy", 64, "not both"),
         .init("score to another extension", "score --model $T/m.safetensors --data $T/train.csv --out $O/o.txt", 64, ".csv or .npy"),
         .init("npy wrong magic", "fit --detector knn --train $T/magic.npy --out $O/x.safetensors", 65, "magic.npy"),
         .init("npy truncated", "fit --detector knn --train $T/trunc.npy --out $O/x.safetensors", 65, "trunc.npy"),

@@ -34,7 +34,7 @@ public enum DataLoader {
             }
             if ext == "npy" {
                 if labelColumn != nil {
-                    throw AnomalyError.parameter("label-column", "a .npy file has no named columns; give labels as a separate .npy file (\(path))")
+                    throw AnomalyError.parameter("labelColumn", "a .npy file has no named columns; give labels as a separate .npy file (\(path))")
                 }
                 let array = try NumPy.read(path: path)
                 dataset = Dataset(x: array.matrix())
