@@ -123,3 +123,12 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         #expect(files(in: out).isEmpty, "a failed command wrote \(files(in: out))")
     }
 }
+
+@Suite struct WorkspaceTests {
+    /// The models the tables rely on were written (a failed setup would make every case vacuous).
+    @Test func theSharedModelsExist() {
+        for name in ["m", "npy", "base", "base-r", "metric", "trunc", "corrupt", "v9"] {
+            #expect(FileManager.default.fileExists(atPath: Workspace.shared.path(name + ".safetensors")), "\(name).safetensors")
+        }
+    }
+}

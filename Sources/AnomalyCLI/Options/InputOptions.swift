@@ -20,14 +20,6 @@ struct InputOptions: ParsableArguments {
 
     /// The delimiter option as a character, nil to detect it.
     var delimiterCharacter: Character? { delimiter?.character }
-
-    /// Refuses the CSV-only options for a `.npy`/`.npz` file (they would have no effect).
-    func requireCSV(_ path: String, _ option: String, _ given: Bool) throws {
-        let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
-        if given && (ext == "npy" || ext == "npz") {
-            throw AnomalyError.parameter(option, "applies to CSV files; \(path) is a .\(ext) file with no named columns")
-        }
-    }
 }
 
 /// Reads a data file with the CLI's input options (see `DataLoader.load`).
