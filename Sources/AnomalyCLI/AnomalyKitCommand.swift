@@ -27,12 +27,15 @@ public struct AnomalyKitCommand: ParsableCommand {
     /// Parses and runs one command line, writing to `Console.current`; returns the exit status.
     package static func execute(_ arguments: [String]) -> Int32 {
         let console = Console.current
+        var parsed: (any ParsableCommand)?
         do {
             var command = try parseAsRoot(arguments)
+            parsed = command
             try command.run()
             return 0
         } catch let e as AnomalyError {
-            console.write("anomalykit: error: \(e.summary)\(e.hint.map { "; " + $0.commandLineText } ?? "")\n", to: .error)
+            let hint = e.hint.map { "; " + $0.commandLineText(for: parsed) } ?? ""
+            console.write("anomalykit: error: \(e.summary)\(hint)\n", to: .error)
             return e.kind == .parameter ? 64 : 65
         } catch {
             let code = exitCode(for: error)
@@ -46,12 +49,17 @@ public struct AnomalyKitCommand: ParsableCommand {
 }
 
 extension AnomalyError.Hint {
-    /// The library's remedy spelled with this tool's flags.
-    var commandLineText: String {
+    /// The library's remedy spelled with this tool's flags, as far as `command` offers them.
+    func commandLineText(for command: (any ParsableCommand)?) -> String {
         switch self {
         case .declareCategorical(let column): return "declare it categorical with --categorical \(column)"
         case .dropColumn(let column): return "drop it (--drop \(column)) or fix it"
-        case .impute: return "impute it (--impute mean|median) or remove the row"
+        case .impute:
+            switch command {
+            case is FitCommand, is EvaluateCommand: return "impute it (--impute mean|median) or remove the row"
+            case is ScoreCommand: return "remove the row, or fit the model with --impute mean|median"
+            default: return "remove the row or fill it in (this command does not impute missing values)"
+            }
         }
     }
 }

@@ -30,6 +30,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         .init("ragged row", "fit --detector knn --train $T/ragged.csv --out $O/x.safetensors", 65, "ragged.csv:3"),
         .init("infinity", "fit --detector knn --param n_neighbors=1 --train $T/inf.csv --out $O/x.safetensors", 65, "inf.csv:3:2"),
         .init("missing without impute", "fit --detector knn --param n_neighbors=1 --train $T/nan.csv --out $O/x.safetensors", 65, "nan.csv:3:2: 'b': missing value (empty cell or NaN); impute it (--impute mean|median)"),
+        .init("missing value in a source (pretrain does not impute)", "pretrain --source $T/nan.csv --detector autoencoder --out $O/x.safetensors", 65, "nan.csv:3:2: 'b': missing value (empty cell or NaN); remove the row or fill it in (this command does not impute missing values)"),
+        .init("missing value when scoring", "score --model $T/m.safetensors --data $T/nan-fraud.csv --out $O/o.csv", 65, "nan-fraud.csv:3:1: 'amount': missing value (empty cell or NaN); remove the row, or fit the model with --impute mean|median"),
         .init("a text cell in a numeric column", "fit --detector knn --train $T/mixed.csv --out $O/x.safetensors", 65, "mixed.csv:22:1: 'a': 'x1' is not a number (the column is numeric elsewhere); declare it categorical with --categorical a"),
         .init("--categorical names no column", "fit --detector knn --train $T/mixed.csv --categorical nope --out $O/x.safetensors", 65, "mixed.csv:1: 'nope': column declared categorical is not in the header (columns: a, b)"),
         .init("--categorical on .npy", "fit --detector knn --train $T/ok.npy --categorical a --out $O/x.safetensors", 64, "applies to CSV files"),

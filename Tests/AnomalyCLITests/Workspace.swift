@@ -45,6 +45,7 @@ final class Workspace: Sendable {
         write("a,b\n1,2\n3,\n4,5\n6,7\n", "nan.csv", in: dir)
         write("amount,country,hour\nabc,FR,12\n", "nonnum.csv", in: dir)
         write("amount,hour\n1,2\n", "cols.csv", in: dir)
+        write("amount,country,hour\n10,FR,12\n,DE,13\n", "nan-fraud.csv", in: dir)
         write("XNUMPY garbage", "magic.npy", in: dir)
         // A column of numbers with one text cell on line 22.
         let mixed = (1...25).map { i in i == 21 ? "x1,\(i)" : "\(Double(i) / 10),\(i)" }
