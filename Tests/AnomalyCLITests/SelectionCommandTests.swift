@@ -39,7 +39,7 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir + "/x.safetensors"))
         // A selector of another format version, and one trained on a detector AnomalyKit lacks.
         let raw = try Data(contentsOf: URL(fileURLWithPath: dir + "/s.safetensors"))
-        try Workspace.replacing(raw, "\"format_version\":\"2\"", with: "\"format_version\":\"9\"").write(to: URL(fileURLWithPath: dir + "/v9.safetensors"))
+        try Workspace.withFormatVersion9(raw).write(to: URL(fileURLWithPath: dir + "/v9.safetensors"))
         let v9 = anomalykit("select", "--data", bundled("4_breastw.npz"), "--selector", dir + "/v9.safetensors")
         #expect(v9.status == 65 && v9.error.contains("format_version"), "\(v9.error)")
         try Workspace.replacing(raw, "\\\"hbos\\\"", with: "\\\"xgbd\\\"").write(to: URL(fileURLWithPath: dir + "/xgbd.safetensors"))

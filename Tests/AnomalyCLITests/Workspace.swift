@@ -83,9 +83,7 @@ final class Workspace: Sendable {
         var corrupt = model
         if corrupt.count > 24 { corrupt.replaceSubrange(20..<24, with: [0, 0, 0, 0]) }
         try? corrupt.write(to: URL(fileURLWithPath: path("corrupt.safetensors")))
-        let v9 = String(decoding: model, as: UTF8.self).contains("\\\"format_version\\\":1")
-            ? Self.replacing(model, "\\\"format_version\\\":1", with: "\\\"format_version\\\":9") : model
-        try? v9.write(to: URL(fileURLWithPath: path("v9.safetensors")))
+        try? Self.withFormatVersion9(model).write(to: URL(fileURLWithPath: path("v9.safetensors")))
     }
 
     /// A `.npy` file (version 1.0) with any `descr`, for dtypes AnomalyKit does not write.
@@ -100,6 +98,23 @@ final class Workspace: Sendable {
         out.append(Data(header.utf8))
         out.append(payload)
         return out
+    }
+
+    /// A model file whose metadata claims format version 9: the first digit after each
+    /// `format_version` key (however its JSON is escaped) becomes 9; the length stays the same.
+    static func withFormatVersion9(_ data: Data) -> Data {
+        var bytes = [UInt8](data)
+        let key = Array("format_version".utf8)
+        var i = 0
+        while i + key.count < bytes.count {
+            if Array(bytes[i..<(i + key.count)]) == key {
+                var j = i + key.count
+                while j < min(bytes.count, i + key.count + 6), !(0x30...0x39).contains(bytes[j]) { j += 1 }
+                if j < bytes.count, (0x30...0x39).contains(bytes[j]) { bytes[j] = UInt8(ascii: "9") }
+                i = j
+            } else { i += 1 }
+        }
+        return Data(bytes)
     }
 
     /// `data` with the bytes of `old` replaced by `new` (same length: offsets stay valid).

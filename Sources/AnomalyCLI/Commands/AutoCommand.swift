@@ -10,8 +10,9 @@ struct AutoCommand: ParsableCommand {
         abstract: "Fit a rank-averaged ensemble of the detectors the selector ranks highest (the top 5 by default) and evaluate it.",
         discussion: """
         With --data FILE: the same stratified 70/30 split and JSON keys as evaluate, plus 'selected'.
-        The default, --ensemble 5, is the setting that holds on data the selector never saw: on 12 held-out
-        datasets it is level with always using iforest (mean ROC-AUC 0.787 against 0.784), where the top
+
+        The default, --ensemble 5, is the setting that holds on data the selector never saw: on 12 held-out \
+        datasets it is level with always using iforest (mean ROC-AUC 0.787 against 0.784), where the top \
         choice alone (--ensemble 1) scores 0.776.
         """)
 
