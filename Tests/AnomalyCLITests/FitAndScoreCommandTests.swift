@@ -156,3 +156,18 @@ import TestSupport
         #expect(try String(contentsOfFile: dir + "/scores/14_glass.csv", encoding: .utf8).split(separator: "\n").count > 60)
     }
 }
+
+@Suite struct InputOptionTests {
+    /// `--delimiter` by name or as the character; `--drop` takes a comma list.
+    @Test(arguments: ["semicolon", ";"])
+    func delimiterByNameOrCharacter(_ value: String) throws {
+        let dir = TestSupport.temporaryDirectory()
+        let rows = (0..<20).map { "r\($0);\(Double($0) / 3);\($0 % 4);x" }
+        write("id;a;b;note\n" + rows.joined(separator: "\n") + "\n", "semi.csv", in: dir)
+        let r = anomalykit("fit", "--detector", "knn", "--train", dir + "/semi.csv", "--delimiter", value, "--drop", "id,note",
+                           "--out", dir + "/m.safetensors", "--json")
+        expectSuccess(r)
+        let o = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any]
+        #expect(o?["n_features"] as? Int == 2)
+    }
+}

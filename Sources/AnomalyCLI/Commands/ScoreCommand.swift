@@ -2,13 +2,18 @@ import AnomalyKit
 import ArgumentParser
 import Foundation
 
+/// `anomalykit score`: score new data with a saved model, optionally carrying identifier columns
+/// (`--keep`) into the scores file.
 struct ScoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score data with a saved model; write scores and labels (1 = anomaly).",
         discussion: """
-        With --out FILE.csv: columns score,label,probability, one row per input row.
+        With --out FILE.csv: columns score,label,probability, one row per input row, in input order; \
+        --keep id,ref puts those input columns (their text, quoted where needed) first, so each scored row carries \
+        its identifier — any column of the file, including ones the model dropped or never saw.
         With --out FILE.npy: the scores (float64, 1-D) in FILE.npy and the labels (int64) in FILE.labels.npy.
+        .npy and .npz inputs have no named columns: --keep is refused for them; their row i is the scores' row i.
         """)
 
     @Option(name: .long, help: "A model written by `anomalykit fit`.") var model: String
