@@ -43,6 +43,8 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         .init("--keep a column named like an output column", "score --model $T/m.safetensors --data $T/train.csv --keep score --out $O/o.csv", 64, "already has a column 'score'"),
         .init("--probability with .npy output", "score --model $T/m.safetensors --data $T/train.csv --probability unify --out $O/o.npy", 64, "--probability sets the CSV output's probability column"),
         .init("evaluate: --train-labels with --data", "evaluate --detector devnet --data $T/tgt.npz --train-labels $T/labels.npy", 64, "not both"),
+        .init("evaluate: --seed with --train/--test", "evaluate --detector knn --train $T/ok.npy --test $T/ok.npy --test-labels $T/labels.npy --seed 3", 64, "'--seed': splits --data"),
+        .init("evaluate: --test-size with --train/--test", "evaluate --detector knn --train $T/ok.npy --test $T/ok.npy --test-labels $T/labels.npy --test-size 0.5", 64, "'--test-size': splits --data"),
         .init("score to another extension", "score --model $T/m.safetensors --data $T/train.csv --out $O/o.txt", 64, ".csv or .npy"),
         .init("npy wrong magic", "fit --detector knn --train $T/magic.npy --out $O/x.safetensors", 65, "magic.npy"),
         .init("npy truncated", "fit --detector knn --train $T/trunc.npy --out $O/x.safetensors", 65, "trunc.npy"),
