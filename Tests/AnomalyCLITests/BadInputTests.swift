@@ -37,7 +37,7 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         .init("--categorical on .npy", "fit --detector knn --train $T/ok.npy --categorical a --out $O/x.safetensors", 64, "applies to CSV files"),
         .init("non-numeric cell in a numeric column (scoring)", "score --model $T/m.safetensors --data $T/nonnum.csv --out $O/o.csv", 65, "nonnum.csv:2:1: 'amount'"),
         .init("scoring columns differ", "score --model $T/m.safetensors --data $T/cols.csv --out $O/o.csv", 65, "'country'"),
-        .init("--keep names no column", "score --model $T/m.safetensors --data $T/train.csv --keep amount,idx --out $O/o.csv", 65, "train.csv:1: 'idx': no such column (the columns are: amount, country, hour, is_fraud)"),
+        .init("--keep names no column", "score --model $T/m.safetensors --data $T/train.csv --keep amount,idx --out $O/o.csv", 65, "train.csv:1: 'idx': --keep names no such column (the columns are: amount, country, hour, is_fraud)"),
         .init("--keep with .npz input", "score --model $T/npy.safetensors --data $T/tgt.npz --keep id --out $O/o.csv", 64, "no named columns"),
         .init("--keep with .npy output", "score --model $T/m.safetensors --data $T/train.csv --keep amount --out $O/o.npy", 64, "--keep copies input columns into a CSV scores file"),
         .init("--keep a column named like an output column", "score --model $T/m.safetensors --data $T/train.csv --keep score --out $O/o.csv", 64, "already has a column 'score'"),

@@ -54,7 +54,11 @@ struct ScoreCommand: ParsableCommand {
         var opts = input
         if opts.labelColumn == nil { opts.labelColumn = m.schema?.labelColumn }
         let ds = try loadDataset(data, opts, schema: m.schema, allowMissing: m.preprocessor.imputation != .none)
-        let kept = keep.isEmpty ? [] : try CSVReader.columnTexts(keep, path: data, delimiter: opts.delimiterCharacter)
+        let kept: [[String]]
+        do { kept = keep.isEmpty ? [] : try CSVReader.columnTexts(keep, path: data, delimiter: opts.delimiterCharacter) } catch var e as AnomalyError {
+            if e.line == 1, e.field != nil { e.message = "--keep names " + e.message }
+            throw e
+        }
         guard kept.isEmpty || kept.count == ds.rowCount else {
             throw AnomalyError.data("has \(kept.count) rows of kept columns but \(ds.rowCount) rows of features", file: data)
         }
