@@ -70,7 +70,8 @@ struct BenchmarkCommand: ParsableCommand {
         abstract: "Run detectors on every .npz (or labelled .csv) in a folder: ROC-AUC, AP and times.")
 
     @Option(name: .long, help: "Folder of datasets (.npz with X and y; .csv with --label-column).") var datasets: String
-    @Option(name: .long, help: "Comma-separated detectors (default: all unsupervised ones; devnet and classifier train on the training labels).") var detectors: String?
+    @Option(name: .long, help: ArgumentHelp("Comma-separated detectors (default: all unsupervised ones; devnet and classifier train on the training labels).", valueName: "name,…"), transform: commaList)
+    var detectors: [String]?
     @Option(name: .customLong("param"), help: ArgumentHelp("name=value for every detector (e.g. contamination=0.1).", valueName: "name=value"))
     var params: [String] = []
     @OptionGroup var threshold: ContaminationOption
@@ -84,8 +85,7 @@ struct BenchmarkCommand: ParsableCommand {
 
     func run() throws {
         let names = try detectors.map { list in
-            try list.split(separator: ",").map { n in
-                let name = n.trimmingCharacters(in: .whitespaces)
+            try list.map { name in
                 _ = try DetectorRegistry.type(named: name)
                 return name
             }
