@@ -53,7 +53,7 @@ extension AnomalyError.Hint {
     func commandLineText(for command: (any ParsableCommand)?) -> String {
         switch self {
         case .declareCategorical(let column): return "declare it categorical with --categorical \(column)"
-        case .dropColumn(let column): return "drop it (--drop \(column)) or fix it"
+        case .dropColumn(let column): return "drop it (--drop \(column))"
         case .impute:
             switch command {
             case is FitCommand, is EvaluateCommand: return "impute it (--impute mean|median) or remove the row"

@@ -136,3 +136,15 @@ struct BadInput: Sendable, CustomTestStringConvertible {
         }
     }
 }
+
+@Suite struct HintTests {
+    /// A column the model never saw: the library's `.dropColumn` hint, spelled with `--drop`.
+    @Test func anUnknownScoringColumnSuggestsDroppingIt() {
+        let dir = TestSupport.temporaryDirectory()
+        write("amount,country,hour,extra\n10,FR,12,1\n", "extra.csv", in: dir)
+        let r = anomalykit(line: Workspace.shared.expand("score --model $T/m.safetensors --data \(dir)/extra.csv --out \(dir)/o.csv"))
+        #expect(r.status == 65)
+        #expect(r.error.contains("extra.csv:1:4: 'extra': column was not in the training data; drop it (--drop extra)"), "\(r.error)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/o.csv"))
+    }
+}

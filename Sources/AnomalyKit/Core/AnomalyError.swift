@@ -105,7 +105,7 @@ extension AnomalyError.Hint: CustomStringConvertible {
     public var description: String {
         switch self {
         case .declareCategorical(let column): return "declare the column '\(column)' categorical to one-hot encode its values"
-        case .dropColumn(let column): return "leave the column '\(column)' out of the features, or fix it"
+        case .dropColumn(let column): return "leave the column '\(column)' out of the features"
         case .impute: return "impute missing values (mean or median of the training column) or remove the row"
         }
     }
