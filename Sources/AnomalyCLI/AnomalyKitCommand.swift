@@ -30,14 +30,17 @@ public struct AnomalyKitCommand: ParsableCommand {
     /// Parses and runs one command line, writing to `Console.current`; returns the exit status.
     package static func execute(_ arguments: [String]) -> Int32 {
         let console = Console.current
+        var parsed: (any ParsableCommand)?
         do {
             var command = try parseAsRoot(arguments)
+            parsed = command
             // Training draws a progress bar only on a terminal.
             let sink = stderrIsTerminal ? ProgressBar().trainingSink : nil
             try Trainer.$progress.withValue(sink) { try command.run() }
             return 0
         } catch let e as AnomalyError {
-            console.write("anomalykit: error: \(e)\n", to: .error)
+            let hint = e.hint.map { "; " + $0.commandLineText(for: parsed) } ?? ""
+            console.write("anomalykit: error: \(e.summary)\(hint)\n", to: .error)
             return e.kind == .parameter ? 64 : 65
         } catch {
             let code = exitCode(for: error)
@@ -46,6 +49,25 @@ public struct AnomalyKitCommand: ParsableCommand {
                 console.write(message + "\n", to: code == .success ? .output : .error)
             }
             return code.rawValue
+        }
+    }
+}
+
+extension AnomalyError.Hint {
+    /// The library's remedy spelled with this tool's flags, as far as `command` offers them.
+    func commandLineText(for command: (any ParsableCommand)?) -> String {
+        switch self {
+        case .declareCategorical(let column): return "declare it categorical with --categorical \(column)"
+        case .dropColumn(let column): return "drop it (--drop \(column))"
+        case .impute:
+            switch command {
+            case is FitCommand, is EvaluateCommand: return "impute it (--impute mean|median) or remove the row"
+            case is ScoreCommand: return "remove the row, or fit the model with --impute mean|median"
+            default: return "remove the row or fill it in (this command does not impute missing values)"
+            }
+        case .fineTuneInRelativeFrame: return "fine-tune it on the target first (finetune --domain-norm relative)"
+        case .giveSupportRows: return "give it a few normal rows of the task with --support FILE"
+        case .chooseShots(let range): return "choose --shots between \(range.lowerBound) and \(range.upperBound)"
         }
     }
 }

@@ -141,7 +141,8 @@ extension RelativeFrame {
         let upper = normals ?? 1000
         guard shots > minimumShots, shots <= upper else {
             let have = normals.map { " (the target has \($0) normal rows)" } ?? ""
-            throw AnomalyError.parameter("shots", "the relative frame takes \(minimumShots + 1)…\(upper) normal rows\(have), got \(shots)")
+            throw AnomalyError(.parameter, "the relative frame takes \(minimumShots + 1)…\(upper) normal rows\(have), got \(shots)",
+                               field: "shots", hint: .chooseShots((minimumShots + 1)...max(minimumShots + 1, upper)))
         }
     }
 }

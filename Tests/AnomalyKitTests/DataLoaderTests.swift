@@ -129,6 +129,22 @@ import TestSupport
         // CSV-only options are rejected for .npy.
         let e3 = DataFiles.error { _ = try DataLoader.load(path: dir + "/x.npy", drop: ["x0"]) }
         #expect(e3?.kind == .parameter)
+        let e4 = DataFiles.error { _ = try DataLoader.load(path: dir + "/x.npy", categorical: ["x0"]) }
+        #expect(e4?.kind == .parameter && e4?.field == "categorical")
+        let e5 = DataFiles.error { _ = try DataLoader.load(path: dir + "/x.npy", labelColumn: "y") }
+        #expect(e5?.kind == .parameter && e5?.field == "labelColumn")
+    }
+
+    @Test func categoricalReachesTheCSVReader() throws {
+        let path = DataFiles.write("zip,v\n75001,1\n10115,2\n")
+        #expect(try DataLoader.load(path: path, categorical: ["zip"]).featureNames == ["zip=10115", "zip=75001", "v"])
+    }
+
+    @Test func missingValuesInNumericFilesCarryTheImputeHint() throws {
+        let dir = TestSupport.temporaryDirectory()
+        try NumPy.write(Matrix([[1, 2], [3, .nan]] as [[Float]]), to: dir + "/nan.npy")
+        let e = DataFiles.error { _ = try DataLoader.load(path: dir + "/nan.npy") }
+        #expect(e?.hint == .impute && e?.message.contains("--") == false)
     }
 
     @Test func nanAndInfinityInNumericFiles() throws {

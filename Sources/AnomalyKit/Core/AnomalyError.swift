@@ -2,7 +2,26 @@
 ///
 /// The description is one line meant for a terminal, e.g.
 /// `data.csv:3:2: column 'amount': expected a number, got "abc"`.
+///
+/// The library names fields and values, never command-line flags: where there is a remedy, it is
+/// a typed `hint` that each front end renders in its own words (the CLI with its flags).
 public struct AnomalyError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A remedy the user can apply, named by the data it concerns rather than by a flag.
+    public enum Hint: Sendable, Equatable {
+        /// The column mixes numbers and text: declare it categorical (one-hot encode its texts).
+        case declareCategorical(column: String)
+        /// The column cannot be used as it is: leave it out of the features.
+        case dropColumn(String)
+        /// Missing values: fill them with the training column's mean or median, or remove the row.
+        case impute
+        /// A model pretrained in the relative frame: fine-tune it on a target's rows in that frame.
+        case fineTuneInRelativeFrame
+        /// A few-shot model: give it a few normal rows of the task to score against.
+        case giveSupportRows
+        /// A count of normal rows (shots) outside what is possible: choose one in `range`.
+        case chooseShots(ClosedRange<Int>)
+    }
+
     public enum Kind: String, Sendable, Equatable {
         /// A data file cannot be read or has the wrong content.
         case data
@@ -28,18 +47,29 @@ public struct AnomalyError: Error, Equatable, Sendable, CustomStringConvertible 
     public var column: Int?
     /// A named field: a parameter, a CSV column, a tensor, a JSON key.
     public var field: String?
+    /// What the user can do about it, if there is a remedy (see `Hint`).
+    public var hint: Hint?
 
     public init(_ kind: Kind, _ message: String, file: String? = nil, line: Int? = nil,
-                column: Int? = nil, field: String? = nil) {
+                column: Int? = nil, field: String? = nil, hint: Hint? = nil) {
         self.kind = kind
         self.message = message
         self.file = file
         self.line = line
         self.column = column
         self.field = field
+        self.hint = hint
     }
 
+    /// The location, field and message, then the hint in plain words (front ends that spell the
+    /// remedy their own way use `summary` and render `hint` themselves).
     public var description: String {
+        guard let hint else { return summary }
+        return summary + "; " + hint.description
+    }
+
+    /// `file:line:column: 'field': message`, without the hint.
+    public var summary: String {
         var location = ""
         if let file {
             location = file
@@ -65,8 +95,8 @@ public struct AnomalyError: Error, Equatable, Sendable, CustomStringConvertible 
         AnomalyError(.parameter, message, field: name)
     }
     public static func data(_ message: String, file: String? = nil, line: Int? = nil, column: Int? = nil,
-                            field: String? = nil) -> AnomalyError {
-        AnomalyError(.data, message, file: file, line: line, column: column, field: field)
+                            field: String? = nil, hint: Hint? = nil) -> AnomalyError {
+        AnomalyError(.data, message, file: file, line: line, column: column, field: field, hint: hint)
     }
     public static func shape(_ message: String, field: String? = nil) -> AnomalyError {
         AnomalyError(.shape, message, field: field)
@@ -76,13 +106,27 @@ public struct AnomalyError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 }
 
+extension AnomalyError.Hint: CustomStringConvertible {
+    /// The remedy in plain words, naming no flag.
+    public var description: String {
+        switch self {
+        case .declareCategorical(let column): return "declare the column '\(column)' categorical to one-hot encode its values"
+        case .dropColumn(let column): return "leave the column '\(column)' out of the features"
+        case .impute: return "impute missing values (mean or median of the training column) or remove the row"
+        case .fineTuneInRelativeFrame: return "fine-tune it on a target's rows in the relative frame first"
+        case .giveSupportRows: return "give it a few normal rows of the task (support rows)"
+        case .chooseShots(let range): return "choose between \(range.lowerBound) and \(range.upperBound) shots"
+        }
+    }
+}
+
 extension Matrix {
     /// Throws a data error naming the first NaN or infinite value (1-based row and column).
     public func requireFinite(_ what: String = "data") throws {
         if let (r, c) = firstNonFinite() {
             let v = self[r, c]
-            throw AnomalyError.data("\(what) contains \(v.isNaN ? "NaN" : "infinity") at row \(r + 1), column \(c + 1); "
-                                    + "impute it (--impute mean|median) or remove the row", line: nil)
+            throw AnomalyError.data("\(what) contains \(v.isNaN ? "NaN" : "infinity") at row \(r + 1), column \(c + 1)",
+                                    line: nil, hint: v.isNaN ? .impute : nil)
         }
     }
 }

@@ -15,15 +15,19 @@ public struct CSVOptions: Sendable, Equatable {
     public var allowMissing: Bool
     /// A text column with more distinct values than this is an error (one-hot would explode).
     public var maxCategories: Int
+    /// Columns declared categorical: one-hot encoded by their text even where it is a number.
+    public var categorical: [String]
 
     public init(delimiter: Character? = nil, labelColumn: String? = nil, drop: [String] = [],
-                schema: TableSchema? = nil, allowMissing: Bool = false, maxCategories: Int = 256) {
+                schema: TableSchema? = nil, allowMissing: Bool = false, maxCategories: Int = 256,
+                categorical: [String] = []) {
         self.delimiter = delimiter
         self.labelColumn = labelColumn
         self.drop = drop
         self.schema = schema
         self.allowMissing = allowMissing
         self.maxCategories = maxCategories
+        self.categorical = categorical
     }
 }
 
@@ -40,15 +44,24 @@ public struct CSVOptions: Sendable, Equatable {
 ///   `n/a`, `null`, `none` (any case) are missing: NaN when `allowMissing`, otherwise an error naming
 ///   the line and column. `inf`, `-inf`, `infinity` are numbers that are always reported as errors,
 ///   and so is a finite value beyond `Float`'s range (features are stored as `Float`).
-/// - **Column kinds (training).** A column whose non-missing cells all parse as decimal numbers is
-///   numeric. Any other column is categorical: one-hot encoded with one feature per distinct
-///   (trimmed) text, categories sorted; an empty cell encodes as all zeros. More than
-///   `maxCategories` distinct values is an error suggesting `--drop`.
+/// - **Column kinds (training).** A column declared in `options.categorical` is categorical. Any
+///   other column whose non-missing cells all parse as decimal numbers is numeric. A column where
+///   *most* non-missing cells are numbers — strictly more numbers than texts — but some are not is
+///   "numeric elsewhere": its first text cell (in file order) is an error naming the line, the
+///   column and the value, with the hint `.declareCategorical(column:)` (a typo such as `x1` in a
+///   column of amounts must not silently become a one-hot feature per amount). Any other column
+///   (texts at least as many as numbers) is categorical. A categorical column is one-hot encoded
+///   with one feature per distinct (trimmed) text, categories sorted, numbers included as their
+///   text; an empty cell encodes as all zeros. More than `maxCategories` distinct values is an
+///   error with the hint `.dropColumn`. Naming a column in `categorical` that is not in the header
+///   (or that is the label or dropped) is an error listing the columns.
 /// - **Schema (scoring).** With `options.schema`, columns are matched by name in any order. A schema
 ///   column missing from the file, or a file column that is neither in the schema nor dropped nor
 ///   the label, is an error naming it. A numeric column's non-numeric cell is an error with its
 ///   line and column. A category not seen at training time encodes as all zeros for that column.
 ///   Dropped columns are `schema.dropped` plus `options.drop`; they and the label column may be absent.
+///   `options.categorical` may repeat what the schema says; a column it names must be categorical
+///   in the schema (the schema, not the scoring file, decides how columns are encoded).
 /// - **Labels.** `1`, `1.0`, `true`, `yes`, `anomaly`, `anomalous`, `outlier` → 1; `0`, `0.0`,
 ///   `false`, `no`, `normal`, `inlier` → 0 (any case); anything else, empty included, is an error.
 public enum CSVReader {
@@ -65,6 +78,51 @@ public enum CSVReader {
         return try bytes.withUnsafeBufferPointer { whole in
             let p = UnsafeBufferPointer(rebasing: whole[0..<(whole.count - 1)])
             return try Decoder(p: p, file: file, options: options).run()
+        }
+    }
+}
+
+extension CSVReader {
+    /// The text of the named columns, exactly as the cells hold it (trimmed and unquoted as the
+    /// reader does; no number parsing): one array per data row, in `names` order, rows in the same
+    /// order as `read` returns them (empty lines skipped alike). Used to carry identifiers (an `id`
+    /// column that is not a feature) next to scores.
+    /// A name not in the header is an error naming the file and the column and listing the columns.
+    /// - Complexity: O(file size + rows × names)
+    public static func columnTexts(_ names: [String], path: String, delimiter: Character? = nil) throws -> [[String]] {
+        var bytes = [UInt8](try NumPy.readFile(path))
+        bytes.append(0)
+        return try bytes.withUnsafeBufferPointer { whole in
+            let p = UnsafeBufferPointer(rebasing: whole[0..<(whole.count - 1)])
+            var start = 0
+            if p.count >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF { start = 3 }
+            guard p[start...].contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
+                throw AnomalyError.data("empty file: a CSV file needs a header row and at least one data row", file: path)
+            }
+            let d: UInt8
+            if let delimiter {
+                guard let a = delimiter.asciiValue, delimiter != "\"", delimiter != "\n", delimiter != "\r" else {
+                    throw AnomalyError.parameter("delimiter", "the delimiter must be one ASCII character other than a quote or line break, got \"\(delimiter)\"")
+                }
+                d = a
+            } else {
+                d = CSVTokens.detectDelimiter(p, from: start)
+            }
+            let tokens = try CSVTokens.tokenize(p, from: start, delimiter: d, file: path)
+            let cells = Cells(p: p, tokens: tokens, trimTabs: d != UInt8(ascii: "\t"))
+            var header: [String] = []
+            for c in 0..<tokens.columnCount {
+                let name = cells.text(record: 0, column: c)
+                header.append(name.isEmpty ? "column\(c + 1)" : name)
+            }
+            let indices = try names.map { name -> Int in
+                guard let c = header.firstIndex(of: name) else {
+                    throw AnomalyError.data("no such column (the columns are: \(header.joined(separator: ", ")))",
+                                            file: path, line: 1, field: name)
+                }
+                return c
+            }
+            return (1..<max(1, tokens.recordCount)).map { r in indices.map { cells.text(record: r, column: $0) } }
         }
     }
 }
@@ -155,20 +213,37 @@ private struct Decoder {
                 plan.append((c, col.name, col.kind))
             }
             for c in 0..<m where !used.contains(c) && !dropped.contains(c) && c != labelIndex {
-                throw fail("column was not in the training data; drop it (--drop \(names[c])) or remove it",
-                           line: 1, column: c + 1, field: names[c])
+                throw AnomalyError.data("column was not in the training data", file: file, line: 1, column: c + 1,
+                                        field: names[c], hint: .dropColumn(names[c]))
             }
         } else {
             for c in 0..<m where !dropped.contains(c) && c != labelIndex {
                 plan.append((c, names[c], nil))
             }
         }
+        // Declared categorical columns: in the header, features, and (scoring) categorical in the schema.
+        var declared = Set<Int>()
+        for name in options.categorical {
+            guard let c = seen[name] else {
+                throw fail("column declared categorical is not in the header (columns: \(columnList))", line: 1, field: name)
+            }
+            guard let j = plan.firstIndex(where: { $0.column == c }) else {
+                throw AnomalyError.parameter(name, "column declared categorical is \(c == labelIndex ? "the label column" : "dropped"); it is not a feature (\(file))")
+            }
+            if let kind = plan[j].kind, case .numeric = kind {
+                throw fail("column declared categorical is numeric in the model's schema; the schema decides how it is encoded",
+                           line: 1, column: c + 1, field: name)
+            }
+            declared.insert(c)
+        }
 
         // Decode each feature column (in parallel over columns).
         let maxCategories = options.maxCategories
         let frozenPlan = plan
+        let frozenDeclared = declared
         let results: [ColumnResult] = parallelMap(plan.count) { j in
-            cells.decode(column: frozenPlan[j].column, kind: frozenPlan[j].kind, rows: rows, maxCategories: maxCategories)
+            cells.decode(column: frozenPlan[j].column, kind: frozenPlan[j].kind, rows: rows, maxCategories: maxCategories,
+                         declaredCategorical: frozenDeclared.contains(frozenPlan[j].column))
         }
 
         // Report the first problem in file order (row, then column).
@@ -185,6 +260,13 @@ private struct Decoder {
                          line: tokens.lines[row + 1], column: c + 1, field: name)
                 }
             }
+            if let (row, text) = r.numericElsewhere {
+                consider(row, c) {
+                    AnomalyError.data("'\(text.prefix(60))' is not a number (the column is numeric elsewhere)",
+                                      file: file, line: tokens.lines[row + 1], column: c + 1, field: name,
+                                      hint: .declareCategorical(column: name))
+                }
+            }
             if let (row, value) = r.nonFinite {
                 consider(row, c) {
                     let what = value.isInfinite ? "infinity" : "value \(value) too large for 32-bit floats"
@@ -194,19 +276,20 @@ private struct Decoder {
             }
             if !options.allowMissing, let row = r.firstMissing {
                 consider(row, c) {
-                    fail("missing value (empty cell or NaN); impute it (--impute mean|median) or remove the row",
-                         line: tokens.lines[row + 1], column: c + 1, field: name)
+                    AnomalyError.data("missing value (empty cell or NaN)", file: file, line: tokens.lines[row + 1],
+                                      column: c + 1, field: name, hint: .impute)
                 }
             }
         }
         if let f = firstProblem { throw f.error }
         for (j, r) in results.enumerated() {
             if case .categorical(let cats) = r.kind, cats.count > maxCategories, schema == nil {
-                var msg = "text column with \(cats.count) distinct values; one-hot encoding would add that many features (limit \(maxCategories)). Drop it (--drop \(plan[j].name))"
+                var msg = "text column with \(cats.count) distinct values; one-hot encoding would add that many features (limit \(maxCategories))"
                 if let (row, text) = r.firstText {
-                    msg += " or fix it: its first non-numeric value is \"\(text.prefix(40))\" on line \(tokens.lines[row + 1])"
+                    msg += "; its first non-numeric value is \"\(text.prefix(40))\" on line \(tokens.lines[row + 1])"
                 }
-                throw fail(msg, line: 1, column: plan[j].column + 1, field: plan[j].name)
+                throw AnomalyError.data(msg, file: file, line: 1, column: plan[j].column + 1, field: plan[j].name,
+                                        hint: .dropColumn(plan[j].name))
             }
         }
 
@@ -265,6 +348,8 @@ struct ColumnResult: Sendable {
     var notNumber: (Int, String)?
     /// Inference: the first non-numeric text that made the column categorical.
     var firstText: (Int, String)?
+    /// Inference: the first text cell of a column whose cells are mostly numbers (an error).
+    var numericElsewhere: (Int, String)?
 }
 
 /// Read access to the cells of a tokenized file.
@@ -293,7 +378,11 @@ struct Cells: @unchecked Sendable {
         return f == 2 ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
     }
 
-    func decode(column c: Int, kind: TableSchema.ColumnKind?, rows: Int, maxCategories: Int) -> ColumnResult {
+    func decode(column c: Int, kind: TableSchema.ColumnKind?, rows: Int, maxCategories: Int,
+                declaredCategorical: Bool = false) -> ColumnResult {
+        if declaredCategorical && kind == nil {
+            return categories(column: c, rows: rows, maxCategories: maxCategories, firstText: nil)
+        }
         if case .categorical(let cats)? = kind {
             var index: [String: Int32] = [:]
             for (i, cat) in cats.enumerated() { index[cat] = Int32(i) }
@@ -330,7 +419,25 @@ struct Cells: @unchecked Sendable {
             return ColumnResult(kind: .numeric, storage: .numbers(xs), firstMissing: firstMissing, nonFinite: nonFinite,
                                 notNumber: (failed, bad))
         }
-        // Inference: a text column, one-hot encoded with sorted categories.
+        // Inference: numbers in the majority make the text cells errors ("numeric elsewhere").
+        var numbers = 0, texts = 0
+        for r in 0..<rows {
+            let (s, e, _) = range(record: r + 1, column: c)
+            switch NumberParser.parse(p, s, e) {
+            case .number: numbers &+= 1
+            case .text: texts &+= 1
+            case .missing: break
+            }
+        }
+        if numbers > texts {
+            return ColumnResult(kind: .numeric, storage: .numbers(xs), firstMissing: firstMissing, nonFinite: nonFinite,
+                                numericElsewhere: (failed, bad))
+        }
+        return categories(column: c, rows: rows, maxCategories: maxCategories, firstText: (failed, bad))
+    }
+
+    /// A text column, one-hot encoded with sorted categories (every non-empty cell's text).
+    func categories(column c: Int, rows: Int, maxCategories: Int, firstText: (Int, String)?) -> ColumnResult {
         var index: [String: Int32] = [:]
         var codes = [Int32](repeating: -1, count: rows)
         var order: [String] = []
@@ -345,14 +452,14 @@ struct Cells: @unchecked Sendable {
             codes[r] = k
             if order.count > maxCategories {
                 // Too many: stop here, the caller reports it (the count shown is a lower bound).
-                return ColumnResult(kind: .categorical(categories: order), storage: .codes([]), firstText: (failed, bad))
+                return ColumnResult(kind: .categorical(categories: order), storage: .codes([]), firstText: firstText)
             }
         }
         let sorted = order.sorted()
         var remap = [Int32](repeating: 0, count: order.count)
         for (newIndex, cat) in sorted.enumerated() { if let old = index[cat] { remap[Int(old)] = Int32(newIndex) } }
         for r in 0..<rows where codes[r] >= 0 { codes[r] = remap[Int(codes[r])] }
-        return ColumnResult(kind: .categorical(categories: sorted), storage: .codes(codes), firstText: (failed, bad))
+        return ColumnResult(kind: .categorical(categories: sorted), storage: .codes(codes), firstText: firstText)
     }
 
     func labels(column c: Int, rows: Int, name: String, file: String, lines: [Int]) throws -> [Int] {

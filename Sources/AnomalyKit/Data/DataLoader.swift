@@ -10,7 +10,7 @@ import Foundation
 /// imputation); infinity, and finite values beyond `Float`'s range, are always errors. For `.npy`
 /// and `.npz` files the error's `line` is the 1-based row and `column` the 1-based feature.
 public enum DataLoader {
-    /// Reads a dataset. `labelColumn`, `drop`, `delimiter`, `schema` and `maxCategories` apply to CSV
+    /// Reads a dataset. `labelColumn`, `drop`, `delimiter`, `schema`, `maxCategories` and `categorical` apply to CSV
     /// only (naming them for a `.npy`/`.npz` file is an error, except `labelColumn` for `.npz`, which
     /// names the label array instead of `y`). `labelsPath` (a `.npy`, see `loadLabels`) gives or
     /// replaces the labels of any file; its length must match the rows.
@@ -18,20 +18,23 @@ public enum DataLoader {
     public static func load(path: String, labelColumn: String? = nil, drop: [String] = [],
                             delimiter: Character? = nil, schema: TableSchema? = nil,
                             allowMissing: Bool = false, labelsPath: String? = nil,
-                            maxCategories: Int = 256) throws -> Dataset {
+                            maxCategories: Int = 256, categorical: [String] = []) throws -> Dataset {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         var dataset: Dataset
         switch ext {
         case "npy", "npz":
             if !drop.isEmpty { throw AnomalyError.parameter("drop", "dropping columns applies to CSV files, not .\(ext) (\(path))") }
             if delimiter != nil { throw AnomalyError.parameter("delimiter", "a delimiter applies to CSV files, not .\(ext) (\(path))") }
+            if !categorical.isEmpty {
+                throw AnomalyError.parameter("categorical", "declaring categorical columns applies to CSV files, not .\(ext) (\(path))")
+            }
             if let schema, !schema.columns.isEmpty {
                 // A model trained on CSV scores CSV: the feature encoding would not be reproduced.
                 throw AnomalyError.shape("the model was trained on a CSV file with named columns (\(schema.columns.map(\.name).prefix(5).joined(separator: ", "))…); score a CSV file with the same columns, not a .\(ext) file", field: path)
             }
             if ext == "npy" {
                 if labelColumn != nil {
-                    throw AnomalyError.parameter("label-column", "a .npy file has no named columns; give labels as a separate .npy file (\(path))")
+                    throw AnomalyError.parameter("labelColumn", "a .npy file has no named columns; give labels as a separate .npy file (\(path))")
                 }
                 let array = try NumPy.read(path: path)
                 dataset = Dataset(x: array.matrix())
@@ -55,7 +58,7 @@ public enum DataLoader {
             try checkFinite(dataset.x, file: path, allowMissing: allowMissing)
         default:
             let options = CSVOptions(delimiter: delimiter, labelColumn: labelColumn, drop: drop, schema: schema,
-                                     allowMissing: allowMissing, maxCategories: maxCategories)
+                                     allowMissing: allowMissing, maxCategories: maxCategories, categorical: categorical)
             dataset = try CSVReader.read(path: path, options: options)
         }
         if let labelsPath {
@@ -103,8 +106,9 @@ public enum DataLoader {
         guard let i = x.values.firstIndex(where: { $0.isInfinite || (!allowMissing && $0.isNaN) }) else { return }
         let (r, c) = (i / x.cols, i % x.cols)
         let v = x.values[i]
-        let what = v.isNaN ? "missing value (NaN); impute it (--impute mean|median) or remove the row"
+        let what = v.isNaN ? "missing value (NaN)"
                            : "infinity (or a value beyond 32-bit float range) is not allowed in the data"
-        throw AnomalyError.data("\(what) at row \(r + 1), feature \(c + 1)", file: file, line: r + 1, column: c + 1, field: "x\(c)")
+        throw AnomalyError.data("\(what) at row \(r + 1), feature \(c + 1)", file: file, line: r + 1, column: c + 1,
+                                field: "x\(c)", hint: v.isNaN ? .impute : nil)
     }
 }

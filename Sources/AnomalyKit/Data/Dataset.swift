@@ -41,7 +41,7 @@ public struct TableSchema: Sendable, Equatable, Codable {
     public var columns: [Column]
     /// The label column, if one was chosen.
     public var labelColumn: String?
-    /// Columns ignored on purpose (`--drop`).
+    /// Columns ignored on purpose (the reader's `drop`).
     public var dropped: [String]
 
     public init(columns: [Column], labelColumn: String? = nil, dropped: [String] = []) {

@@ -267,7 +267,8 @@ extension AnomalyModel {
     private static func ready(_ loaded: LoadedModel, file: String) throws -> AnomalyModel {
         switch loaded {
         case .ready(let model): return model
-        case .pending(let pending): throw AnomalyError.model(pending.reason, file: file, field: "awaiting")
+        case .pending(let pending):
+            throw AnomalyError(.model, pending.reason, file: file, field: "awaiting", hint: pending.hint)
         }
     }
 }

@@ -147,13 +147,21 @@ public struct PendingModel: Sendable {
     public var trainingRows: Int { record.trainingRows }
     public var detectorName: String { detector.detectorName }
 
+    /// What the user can do about it.
+    public var hint: AnomalyError.Hint {
+        switch awaiting {
+        case .relativeFrame: .fineTuneInRelativeFrame
+        case .supportRows: .giveSupportRows
+        }
+    }
+
     /// Why this model cannot score, for an error message.
     public var reason: String {
         switch awaiting {
         case .relativeFrame:
-            "this \(detectorName) model was pretrained in the relative frame and has no target frame yet; fine-tune it on a target's rows in the relative frame before scoring"
+            "this \(detectorName) model was pretrained in the relative frame and has no target frame yet: it cannot score"
         case .supportRows:
-            "this few-shot \(detectorName) model has learned directions but no support rows; give it a few normal rows of the task to score against"
+            "this few-shot \(detectorName) model has learned directions but no support rows yet: it cannot score"
         }
     }
 

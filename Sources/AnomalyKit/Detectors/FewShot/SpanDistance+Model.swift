@@ -24,8 +24,7 @@ extension SpanDistance {
     static func refit(_ detector: any FittedDetector, pipeline: Pipeline, threshold: ContaminationThreshold, support: Matrix,
                       featureCount: Int) throws -> (FittedSpan, ContaminationThreshold) {
         guard let span = detector as? FittedSpan else {
-            throw AnomalyError.model("only few-shot models (span, a meta-learned metric) take support rows; this one is '\(detector.detectorName)'",
-                                     field: "detector")
+            throw AnomalyError.parameter("support", "only few-shot models (span, a meta-learned metric) take support rows; this one is '\(detector.detectorName)'")
         }
         guard support.cols == featureCount else {
             throw AnomalyError.shape("the support rows have \(support.cols) features, the model takes \(featureCount)")

@@ -17,19 +17,21 @@ struct TrainSpeedCommand: ParsableCommand {
         """)
 
     @Option(name: .long, help: "Training data.") var data: String
-    @Option(name: .long, help: "Encoder widths; the decoder mirrors them.") var hidden: String = "64,32"
+    @Option(name: .long, help: ArgumentHelp("Comma-separated encoder widths; the decoder mirrors them.", valueName: "n,…"), transform: positiveIntegerList)
+    var hidden: [Int] = [64, 32]
     @Option(name: .long, help: "Rows per mini-batch.") var batch: Int = 32
     @Option(name: .long, help: "Epochs (the median epoch is reported).") var epochs: Int = 3
     @Option(name: .long, help: "Seed.") var seed: UInt64 = 0
     @OptionGroup var input: InputOptions
     @Flag(help: "Print one JSON object.") var json = false
 
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be ≥ 1, got \(batch)") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be ≥ 1, got \(epochs)") }
+    }
+
     func run() throws {
-        guard let widths = ParameterSpec.integers(hidden), !widths.isEmpty, widths.allSatisfy({ $0 >= 1 }) else {
-            throw AnomalyError.parameter("--hidden", "expected comma-separated positive integers, got '\(hidden)'")
-        }
-        guard batch >= 1 else { throw AnomalyError.parameter("--batch", "must be ≥ 1, got \(batch)") }
-        guard epochs >= 1 else { throw AnomalyError.parameter("--epochs", "must be ≥ 1, got \(epochs)") }
+        let widths = hidden
         let ds = try loadDataset(data, input, allowMissing: false)
         try ds.x.requireFinite(data)
         let x = Standardizer(fitting: ds.x).transform(ds.x)

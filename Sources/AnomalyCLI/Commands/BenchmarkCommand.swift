@@ -72,9 +72,11 @@ struct BenchmarkCommand: ParsableCommand {
         abstract: "Run detectors on every .npz (or labelled .csv) in a folder: ROC-AUC, AP and times.")
 
     @Option(name: .long, help: "Folder of datasets (.npz with X and y; .csv with --label-column).") var datasets: String
-    @Option(name: .long, help: "Comma-separated detectors (default: all unsupervised ones; devnet and classifier train on the training labels).") var detectors: String?
+    @Option(name: .long, help: ArgumentHelp("Comma-separated detectors (default: all unsupervised ones; devnet and classifier train on the training labels).", valueName: "name,…"), transform: commaList)
+    var detectors: [String]?
     @Option(name: .customLong("param"), help: ArgumentHelp("name=value for every detector (e.g. contamination=0.1).", valueName: "name=value"))
     var params: [String] = []
+    @OptionGroup var threshold: ContaminationOption
     @Option(name: .long, help: "Seed of the stratified 70/30 splits.") var seed: UInt64 = 42
     @Option(name: .long, help: "Write a Markdown report here.") var report: String?
     @Option(name: .long, help: ArgumentHelp("Also write each dataset's test scores here: DIR/<dataset>.csv with the label and one column per detector.", valueName: "DIR"))
@@ -85,13 +87,19 @@ struct BenchmarkCommand: ParsableCommand {
 
     func run() throws {
         let names = try detectors.map { list in
-            try list.split(separator: ",").map { n in
-                let name = n.trimmingCharacters(in: .whitespaces)
+            try list.map { name in
                 _ = try DetectorRegistry.type(named: name)
                 return name
             }
         } ?? DetectorRegistry.unsupervisedNames
         let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn)
+        var params = self.params
+        if let c = threshold.contamination {
+            if try parseAssignments(params)["contamination"] != nil {
+                throw AnomalyError.parameter("--contamination", "given both as --contamination and as --param contamination=; give one")
+            }
+            params.append("contamination=\(c)")
+        }
         let runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
         let runs = try runner.run(files: files, input: input)
         if let scores {

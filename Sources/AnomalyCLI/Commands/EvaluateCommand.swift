@@ -23,8 +23,11 @@ struct EvaluateCommand: ParsableCommand {
     @Option(name: .long, help: "Test data.") var test: String?
     @Option(name: .long, help: "Test labels (1-D .npy or one-column .csv; 1 = anomaly).") var testLabels: String?
     @Option(name: .long, help: "Training labels for devnet and classifier (1-D .npy or one-column .csv; 1 = anomaly).") var trainLabels: String?
-    @Option(name: .long, help: "Seed of the split.") var seed: UInt64 = 42
-    @Option(name: .long, help: "Share of rows in the test split.") var testSize: Double = 0.3
+    @Option(name: .customLong("seed"), help: "With --data: seed of the split (default 42).") var seedOption: UInt64?
+    @Option(name: .customLong("test-size"), help: "With --data: share of rows in the test split (default 0.3).") var testSizeOption: Double?
+    /// The split's seed and test share (given only with --data: refused with --train/--test, not ignored).
+    var seed: UInt64 { seedOption ?? 42 }
+    var testSize: Double { testSizeOption ?? 0.3 }
     @Option(name: .long, help: "Write the test scores (float64, 1-D, test-row order) to this .npy file.") var scoresOut: String?
     @Option(name: .long, help: "Also save the fitted model here.") var model: String?
     @Flag(help: "Print exactly one JSON object.") var json = false
@@ -34,8 +37,8 @@ struct EvaluateCommand: ParsableCommand {
         let allowMissing = imputation != .none
         let trainSet: Dataset, testX: Matrix, testY: [Int]
         if let data {
-            guard train == nil, test == nil, testLabels == nil else {
-                throw AnomalyError.parameter("--data", "use either --data or --train/--test/--test-labels, not both")
+            guard train == nil, test == nil, testLabels == nil, trainLabels == nil else {
+                throw AnomalyError.parameter("--data", "use either --data or --train/--test/--test-labels[/--train-labels], not both (with --data the labels come from the file)")
             }
             guard testSize > 0, testSize < 1 else { throw AnomalyError.parameter("--test-size", "must be in (0, 1), got \(testSize)") }
             let ds = try loadDataset(data, input, allowMissing: allowMissing)
@@ -46,6 +49,9 @@ struct EvaluateCommand: ParsableCommand {
         } else {
             guard let train, let test, let testLabels else {
                 throw AnomalyError.parameter("--data", "give --data FILE, or all of --train, --test and --test-labels")
+            }
+            guard seedOption == nil, testSizeOption == nil else {
+                throw AnomalyError.parameter(seedOption != nil ? "--seed" : "--test-size", "splits --data; with --train/--test the split is given")
             }
             var loaded = try loadDataset(train, input, allowMissing: allowMissing)
             if let trainLabels {
