@@ -1,0 +1,54 @@
+/// Counts of normal and anomalous rows per score bin, on bins shared by both classes — what a
+/// report draws to show how far apart a detector puts the two, and where its threshold falls.
+public struct ScoreHistogram: Sendable, Equatable {
+    /// `bins + 1` increasing bin edges; bin `i` is `[edges[i], edges[i + 1])`, the last one closed.
+    public let edges: [Double]
+    public let normal: [Int]
+    public let anomalous: [Int]
+    /// Rows scoring above the last edge (a long tail cut off so the bulk stays readable); they
+    /// are counted in the last bin.
+    public let aboveRange: Int
+
+    /// Bins over the scores' range, widened to hold `threshold`. When the top 1 % of scores
+    /// reaches further above the 99th percentile than the rest spans below it, the range stops
+    /// at that percentile and the tail joins the last bin (`aboveRange`). Non-finite scores
+    /// are left out.
+    /// - Complexity: O(n log n)
+    public init(scores: [Double], labels: [Int], bins: Int = 30, threshold: Double? = nil) {
+        precondition(scores.count == labels.count, "one label per score")
+        let bins = max(bins, 1)
+        let finite = scores.filter(\.isFinite).sorted()
+        var lower = finite.first ?? 0, upper = finite.last ?? 1
+        if finite.count >= 100 {
+            let p99 = finite[Int((Double(finite.count - 1) * 0.99).rounded())]
+            if upper - p99 > p99 - lower { upper = p99 }
+        }
+        if let t = threshold, t.isFinite {
+            lower = Swift.min(lower, t)
+            upper = Swift.max(upper, t)
+        }
+        if upper <= lower {
+            let pad = lower == 0 ? 0.5 : abs(lower) * 0.05
+            lower -= pad
+            upper += pad
+        }
+        let width = (upper - lower) / Double(bins)
+        edges = (0...bins).map { $0 == bins ? upper : lower + Double($0) * width }
+        var normal = [Int](repeating: 0, count: bins), anomalous = normal, above = 0
+        for (s, l) in zip(scores, labels) where s.isFinite {
+            if s > upper { above += 1 }
+            let i = Swift.min(Swift.max(Int((s - lower) / width), 0), bins - 1)
+            if l == 1 { anomalous[i] += 1 } else { normal[i] += 1 }
+        }
+        self.normal = normal
+        self.anomalous = anomalous
+        aboveRange = above
+    }
+
+    /// Each bin's count as a share of its class's rows (0 for an empty class), so classes of
+    /// very different sizes can be drawn on one axis.
+    public func shares(of counts: [Int]) -> [Double] {
+        let total = counts.reduce(0, +)
+        return counts.map { total == 0 ? 0 : Double($0) / Double(total) }
+    }
+}
