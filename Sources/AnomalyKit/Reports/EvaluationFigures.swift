@@ -63,7 +63,7 @@ public enum EvaluationFigures {
                            x: PlotAxis(label: h.aboveRange > 0 ? "score (last bar: ≥ \(Markup.compact(h.edges[h.edges.count - 2])))" : "score",
                                        lower: h.edges[0], upper: h.edges[h.edges.count - 1]),
                            y: PlotAxis(label: "share of class", lower: 0, upper: top > 0 ? top * 1.08 : 1),
-                           width: small ? 300 : 470, height: small ? 190 : 300, legendWidth: small ? 0 : 150)
+                           width: small ? 290 : 470, height: small ? 190 : 300, legendWidth: small ? 0 : 150)
         func spans(_ v: [Double]) -> [(lower: Double, upper: Double, height: Double)] {
             v.indices.map { (h.edges[$0], h.edges[$0 + 1], v[$0]) }
         }
@@ -71,7 +71,12 @@ public enum EvaluationFigures {
         plot.addBars("normal (\(normals))", spans(normal), color: PlotPalette.normal, classes: "normal")
         plot.addBars("anomalous (\(anomalies))", spans(anomalous), color: PlotPalette.anomalous, classes: "anomalous")
         if let t = run.threshold, t.isFinite {
-            plot.addMarker(at: t, label: "threshold \(Markup.compact(t))", color: PlotPalette.threshold)
+            // A threshold within a hair of zero (iforest's, by construction) reads as 0, not 4e-17.
+            let shown = abs(t) < (h.edges[h.edges.count - 1] - h.edges[0]) * 1e-9 ? 0 : t
+            let inside = h.holds(t)
+            let edge = t < h.edges[0] ? h.edges[0] : h.edges[h.edges.count - 1]
+            plot.addMarker(at: inside ? t : edge, label: "threshold \(Markup.compact(shown))\(inside ? "" : " (off the axis)")",
+                           color: PlotPalette.threshold)
         }
         return plot
     }

@@ -90,7 +90,7 @@ public struct HTMLReport: Sendable {
             var s = "<div class=\"scroll\"><table>\n<thead><tr>" + header.map { "<th>\(Markup.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
             for row in rows {
                 s += "<tr>" + row.map { cell in
-                    "<td\(looksNumeric(cell) ? " class=\"num\"" : "")>\(Markup.escape(cell))</td>"
+                    "<td\(looksNumeric(cell) ? " class=\"num\"" : cell.count > 48 ? " class=\"wrap\"" : "")>\(Markup.escape(cell))</td>"
                 }.joined() + "</tr>\n"
             }
             return s + "</tbody></table></div>"
@@ -123,6 +123,7 @@ public struct HTMLReport: Sendable {
     table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13px; }
     th, td { padding: 3px 10px; border-bottom: 1px solid #e4e4e4; text-align: left; white-space: nowrap; }
     th { background: #f0f0ee; font-weight: bold; }
+    td.wrap { white-space: normal; min-width: 320px; max-width: 900px; }
     td.num { text-align: right; font-variant-numeric: tabular-nums; }
     dl.settings { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 8px 0 12px; font-size: 13px; }
     dl.settings dt { color: #555; }

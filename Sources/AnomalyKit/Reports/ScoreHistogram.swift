@@ -9,23 +9,27 @@ public struct ScoreHistogram: Sendable, Equatable {
     /// are counted in the last bin.
     public let aboveRange: Int
 
-    /// Bins over the scores' range, widened to hold `threshold`. When the top 1 % of scores
-    /// reaches further above the 99th percentile than the rest spans below it, the range stops
-    /// at that percentile and the tail joins the last bin (`aboveRange`). Non-finite scores
-    /// are left out.
+    /// Bins over the scores' range. A long upper tail is cut so the bulk stays readable: while
+    /// the rows above the 99th (then 95th, then 90th) percentile would take more than two
+    /// thirds of the axis, the range stops at that percentile, and the tail joins the last bin
+    /// (`aboveRange`). The range is widened to hold `threshold` unless the scores would then fill
+    /// less than a third of it (`holds(_:)` tells). Non-finite scores are left out.
     /// - Complexity: O(n log n)
     public init(scores: [Double], labels: [Int], bins: Int = 30, threshold: Double? = nil) {
         precondition(scores.count == labels.count, "one label per score")
         let bins = max(bins, 1)
         let finite = scores.filter(\.isFinite).sorted()
         var lower = finite.first ?? 0, upper = finite.last ?? 1
-        if finite.count >= 100 {
-            let p99 = finite[Int((Double(finite.count - 1) * 0.99).rounded())]
-            if upper - p99 > p99 - lower { upper = p99 }
+        if finite.count >= 20 {
+            for q in [0.99, 0.95, 0.9] {
+                let cut = finite[Int((Double(finite.count - 1) * q).rounded())]
+                if upper - cut > 2 * (cut - lower) { upper = cut }
+            }
         }
-        if let t = threshold, t.isFinite {
-            lower = Swift.min(lower, t)
-            upper = Swift.max(upper, t)
+        if let t = threshold, t.isFinite, upper > lower {
+            // Widen to show the threshold unless that would squeeze the scores into a third of the axis.
+            if t > upper, t - lower <= 3 * (upper - lower) { upper = t }
+            if t < lower, upper - t <= 3 * (upper - lower) { lower = t }
         }
         if upper <= lower {
             let pad = lower == 0 ? 0.5 : abs(lower) * 0.05
@@ -44,6 +48,9 @@ public struct ScoreHistogram: Sendable, Equatable {
         self.anomalous = anomalous
         aboveRange = above
     }
+
+    /// Whether `threshold` lies within the bins' range (a marker outside is drawn at the edge).
+    public func holds(_ threshold: Double) -> Bool { threshold >= edges[0] && threshold <= edges[edges.count - 1] }
 
     /// Each bin's count as a share of its class's rows (0 for an empty class), so classes of
     /// very different sizes can be drawn on one axis.
