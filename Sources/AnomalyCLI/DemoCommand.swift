@@ -49,6 +49,7 @@ struct DemoCommand: ParsableCommand {
         output(renderTable(["approach", "ROC-AUC", "AP", "fit s", "what it is"], story.rows.map {
             [$0.name, fmt($0.rocAUC, 3), fmt($0.averagePrecision, 3), fmt($0.fitSeconds, 2), $0.explanation + ($0.note.isEmpty || !$0.rocAUC.isNaN ? "" : " (\($0.note))")]
         }).split(separator: "\n").map { "   " + $0 }.joined(separator: "\n"))
+        if let verdict = Self.verdict(story.rows) { output("   " + verdict) }
 
         let files = try BenchmarkRunner.datasetFiles(in: folder, csvLabelColumn: nil)
         let chosen = quick ? Array(files.prefix(2)) : files
@@ -71,7 +72,7 @@ struct DemoCommand: ParsableCommand {
                 .init("new machine", "\(shots) normal rows of E's training part (70 %) to train on; E's test part: \(story.testRows) rows, \(story.testAnomalies) anomalous"),
                 .init("seed", "\(seed)"),
             ],
-            comparison: story.rows, leaderboard: datasets,
+            comparison: story.rows, conclusion: Self.verdict(story.rows).map { String($0.dropFirst(2)) }, leaderboard: datasets,
             settings: [.init("command", "anomalykit demo --seed \(seed) --shots \(shots)" + (quick ? " --quick" : "")),
                        .init("data folder", folder), .init("split", "stratified by label, 70/30 train/test, seed \(seed)"),
                        .init("training", "unlabelled, detectors' default parameters"),
@@ -79,6 +80,16 @@ struct DemoCommand: ParsableCommand {
         try ReportFile.write(page.render(), to: report)
         output("\nReport (curves, histograms, tables): \(report)")
         output(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
+    }
+
+    /// One sentence comparing the best approach that reuses machines A–D with the best that
+    /// learns from E's rows alone (scratch, kNN), from the measured rows.
+    static func verdict(_ rows: [ComparisonRow]) -> String? {
+        let local = rows.prefix(2).filter { !$0.rocAUC.isNaN }, reused = rows.dropFirst(2).filter { !$0.rocAUC.isNaN }
+        guard let bestLocal = local.max(by: { $0.rocAUC < $1.rocAUC }), let bestReused = reused.max(by: { $0.rocAUC < $1.rocAUC }) else { return nil }
+        let gain = bestReused.rocAUC - bestLocal.rocAUC
+        return "→ best reuse of A–D: \(bestReused.name) \(fmt(bestReused.rocAUC, 3)); best from E's rows alone: \(bestLocal.name) "
+            + "\(fmt(bestLocal.rocAUC, 3)) (\(gain >= 0 ? "+" : "")\(fmt(gain, 3)) ROC-AUC; one seeded split, so gaps of a few hundredths are noise)."
     }
 
     /// Mean ROC-AUC and AP per detector over the datasets, best first.

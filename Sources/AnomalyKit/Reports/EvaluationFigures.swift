@@ -80,19 +80,4 @@ public enum EvaluationFigures {
         }
         return plot
     }
-
-    /// A column chart of one value in 0…1 per entry (the demo's few-shot comparison): a column
-    /// per `(name, value)`, named under the axis, with the value in the legend.
-    public static func columns(_ entries: [(name: String, value: Double)], title: String, axis: String,
-                               reference: Double? = nil) -> SVGPlot {
-        var plot = SVGPlot(title: title, x: PlotAxis(label: "", lower: 0, upper: Double(max(entries.count, 1))),
-                           y: .unit(axis), width: 470, height: 300, legendWidth: 150)
-        plot.xCategories = entries.map(\.name)
-        if let reference { plot.addReference([CurvePoint(x: 0, y: reference), CurvePoint(x: Double(entries.count), y: reference)]) }
-        for (i, e) in entries.enumerated() where e.value.isFinite {
-            plot.addBars("\(e.name) \(Markup.number(e.value))", [(Double(i) + 0.15, Double(i) + 0.85, e.value)],
-                         color: PlotPalette.color(i), classes: "column")
-        }
-        return plot
-    }
 }

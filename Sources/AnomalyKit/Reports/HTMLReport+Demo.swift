@@ -26,18 +26,19 @@ extension HTMLReport {
     /// The demo's report: the few-shot comparison on a new domain (a chart and the table, with
     /// the scenario it was measured on), then the leaderboard of detectors on the bundled
     /// datasets with every dataset's curves and histograms.
-    public static func demo(story: String, scenario: [Setting], comparison: [ComparisonRow], leaderboard: [ReportDataset],
-                            settings: [Setting], generated: Date = Date()) -> HTMLReport {
+    public static func demo(story: String, scenario: [Setting], comparison: [ComparisonRow], conclusion: String? = nil,
+                            leaderboard: [ReportDataset], settings: [Setting], generated: Date = Date()) -> HTMLReport {
         var page = HTMLReport(title: "AnomalyKit demo", generated: generated)
         page.paragraph(story)
         page.heading("1. A new domain with only a few normal rows")
         page.settings(scenario)
-        page.figures([EvaluationFigures.columns(comparison.map { ($0.name, $0.rocAUC) }, title: "ROC-AUC on the new domain's test rows",
-                                                axis: "ROC-AUC", reference: 0.5)])
-        page.note("Dashed grey: 0.5, a detector that ranks at random. A column is missing where the approach could not run (see its note).")
+        let bars = comparison.enumerated().map { i, row in SVGBarChart.Row(name: row.name, value: row.rocAUC, color: PlotPalette.color(i)) }
+        page.figures([SVGBarChart(title: "ROC-AUC on the new domain's test rows", axis: .unit("ROC-AUC"), rows: bars, reference: 0.5)])
+        page.note("Dashed grey: 0.5, a detector that ranks at random; \"—\": the approach could not run (see its note).")
         page.table(["approach", "what it is", "ROC-AUC", "AP", "fit s", "note"], comparison.map {
             [$0.name, $0.explanation, Markup.number($0.rocAUC), Markup.number($0.averagePrecision), Markup.number($0.fitSeconds, digits: 2), $0.note]
         })
+        if let conclusion { page.paragraph(conclusion) }
         page.heading("2. Leaderboard of detectors on the bundled datasets (mean over datasets)")
         let detectors = orderedDetectors(leaderboard)
         page.addSummary(leaderboard, detectors: detectors)

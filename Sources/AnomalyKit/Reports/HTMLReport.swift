@@ -14,7 +14,7 @@ public struct HTMLReport: Sendable {
         /// Name–value pairs: the data and settings a result came from.
         case settings([Setting])
         /// A row of charts that wraps on narrow screens.
-        case figures([SVGPlot])
+        case figures([any SVGFigure])
         /// A one-line key under figures (colours, markers).
         case note(String)
     }
@@ -44,7 +44,7 @@ public struct HTMLReport: Sendable {
     public mutating func paragraph(_ text: String) { add(.paragraph(text)) }
     public mutating func table(_ header: [String], _ rows: [[String]]) { add(.table(header: header, rows: rows)) }
     public mutating func settings(_ items: [Setting]) { add(.settings(items)) }
-    public mutating func figures(_ plots: [SVGPlot]) { if !plots.isEmpty { add(.figures(plots)) } }
+    public mutating func figures(_ plots: [any SVGFigure]) { if !plots.isEmpty { add(.figures(plots)) } }
     public mutating func note(_ text: String) { add(.note(text)) }
 
     /// The date as the report prints it: ISO 8601 in UTC, to the second.

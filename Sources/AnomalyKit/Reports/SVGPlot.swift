@@ -7,7 +7,7 @@ import Foundation
 ///
 /// Elements carry classes (`curve`, `bar`, `threshold`, `reference`) and `data-series` names so
 /// a report can be checked without rendering it.
-public struct SVGPlot: Sendable {
+public struct SVGPlot: SVGFigure {
     /// How a series joins its points.
     public enum Join: Sendable { case straight, steps }
 
@@ -53,8 +53,6 @@ public struct SVGPlot: Sendable {
     public private(set) var markers: [Marker] = []
     public private(set) var references: [[CurvePoint]] = []
     public private(set) var legend: [LegendEntry] = []
-    /// Names of categories at x = 0.5, 1.5, …: replaces the x axis's numeric ticks (column charts).
-    public var xCategories: [String] = []
 
     public init(title: String, x: PlotAxis, y: PlotAxis, width: Double = 470, height: Double = 300, legendWidth: Double = 150) {
         self.title = title
@@ -143,11 +141,7 @@ public struct SVGPlot: Sendable {
         let c = Markup.coordinate
         let x0 = left, x1 = left + plotWidth, y0 = top, y1 = top + plotHeight
         var s = "<g class=\"axes\" font-size=\"10.5\" fill=\"#444\">\n"
-        for (i, name) in xCategories.enumerated() {
-            let p = px(Double(i) + 0.5)
-            s += "<text x=\"\(c(p))\" y=\"\(c(y1 + 15))\" text-anchor=\"middle\">\(Markup.escape(name))</text>\n"
-        }
-        for t in xCategories.isEmpty ? x.ticks() : [] {
+        for t in x.ticks() {
             let p = px(t)
             s += "<line x1=\"\(c(p))\" y1=\"\(c(y0))\" x2=\"\(c(p))\" y2=\"\(c(y1))\" stroke=\"#e6e6e6\"/>"
             s += "<line x1=\"\(c(p))\" y1=\"\(c(y1))\" x2=\"\(c(p))\" y2=\"\(c(y1 + 4))\" stroke=\"#666\"/>"
@@ -213,6 +207,11 @@ public struct SVGPlot: Sendable {
         let c = Markup.coordinate
         return kept.enumerated().map { i, p in (i == 0 ? "M" : "L") + c(p.0) + " " + c(p.1) }.joined(separator: " ")
     }
+}
+
+/// A chart that renders itself as one `<svg>` element (a report lays several out in a row).
+public protocol SVGFigure: Sendable {
+    func render() -> String
 }
 
 /// Colours for series that stay apart on screen and in print (Tableau 10, then four more).
