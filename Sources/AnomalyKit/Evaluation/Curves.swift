@@ -36,6 +36,21 @@ public struct ROCCurve: Sendable, Equatable {
         self.points = points
     }
 
+    /// The points where the curve turns: those on a straight segment between their neighbours
+    /// left out (scikit-learn's `drop_intermediate`), so a perfect ranking is (0, 0), (0, 1),
+    /// (1, 1). The area is the same.
+    public var corners: [CurvePoint] {
+        var kept: [CurvePoint] = []
+        for p in points {
+            if kept.count >= 2 {
+                let a = kept[kept.count - 2], b = kept[kept.count - 1]
+                if abs((b.x - a.x) * (p.y - a.y) - (b.y - a.y) * (p.x - a.x)) < 1e-12 { kept.removeLast() }
+            }
+            kept.append(p)
+        }
+        return kept
+    }
+
     /// The trapezoid area under the curve (NaN for an empty curve).
     public var area: Double {
         guard points.count > 1 else { return .nan }

@@ -75,7 +75,7 @@ public enum EvaluationFigures {
             let shown = abs(t) < (h.edges[h.edges.count - 1] - h.edges[0]) * 1e-9 ? 0 : t
             let inside = h.holds(t)
             let edge = t < h.edges[0] ? h.edges[0] : h.edges[h.edges.count - 1]
-            plot.addMarker(at: inside ? t : edge, label: "threshold \(Markup.compact(shown))\(inside ? "" : " (off the axis)")",
+            plot.addMarker(at: inside ? t : edge, label: "threshold \(Markup.compact(shown))", detail: inside ? nil : "(off the axis)",
                            color: PlotPalette.threshold)
         }
         return plot

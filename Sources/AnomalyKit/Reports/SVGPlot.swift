@@ -35,7 +35,7 @@ public struct SVGPlot: SVGFigure {
     }
 
     public struct LegendEntry: Sendable {
-        public enum Swatch: Sendable { case line, dashed, box }
+        public enum Swatch: Sendable { case line, dashed, box, none }
         public var label: String
         public var color: String
         public var swatch: Swatch
@@ -77,10 +77,12 @@ public struct SVGPlot: SVGFigure {
         legend.append(LegendEntry(label: name, color: color, swatch: .box))
     }
 
-    /// Adds a vertical marker at `x` (a threshold), labelled in the legend.
-    public mutating func addMarker(at x: Double, label: String, color: String, classes: String = "") {
+    /// Adds a vertical marker at `x` (a threshold), labelled in the legend, with an optional
+    /// second legend line `detail`.
+    public mutating func addMarker(at x: Double, label: String, detail: String? = nil, color: String, classes: String = "") {
         markers.append(Marker(x: x, label: label, color: color, classes: classes))
         legend.append(LegendEntry(label: label, color: color, swatch: .dashed))
+        if let detail { legend.append(LegendEntry(label: detail, color: color, swatch: .none)) }
     }
 
     /// Adds a thin grey dashed line with no legend entry (the chance diagonal, a baseline).
@@ -175,6 +177,7 @@ public struct SVGPlot: SVGFigure {
             case .line, .dashed:
                 s += "<line x1=\"\(c(x0))\" y1=\"\(c(yc))\" x2=\"\(c(x0 + 18))\" y2=\"\(c(yc))\" stroke=\"\(e.color)\" stroke-width=\"2.2\""
                     + (e.swatch == .dashed ? " stroke-dasharray=\"5 3\"" : "") + "/>"
+            case .none: break
             }
             let label = e.label.count > maxCharacters ? String(e.label.prefix(maxCharacters - 1)) + "…" : e.label
             s += "<text x=\"\(c(x0 + 24))\" y=\"\(c(yc + 4))\">\(Markup.escape(label))</text>\n"
