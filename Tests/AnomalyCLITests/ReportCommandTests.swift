@@ -71,10 +71,6 @@ import TestSupport
         #expect(r.output.contains("Report (curves, histograms, tables): \(dir)/demo.html"))
         let page = try read(dir + "/demo.html")
         #expect(page.contains("class=\"plot bars\"") && page.contains("class=\"curve roc\""))
-        // Seeded: a second run prints the same comparison.
-        let again = anomalykit("demo", "--quick", "--quiet", "--data", TestSupport.repositoryFile("Data"), "--report", dir + "/again.html")
-        func verdict(_ s: String) -> String? { s.components(separatedBy: "\n").first { $0.contains("→ best reuse") } }
-        #expect(verdict(r.output) != nil)
-        #expect(verdict(again.output) == verdict(r.output))
+        #expect(r.output.contains("→ best reuse of A–D: "))
     }
 }
