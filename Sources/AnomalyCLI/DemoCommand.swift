@@ -78,7 +78,7 @@ struct DemoCommand: ParsableCommand {
                        .init("training", "unlabelled, detectors' default parameters"),
                        .init("wall time", String(format: "%.1f s", Date().timeIntervalSince(started)))])
         try ReportFile.write(page.render(), to: report)
-        output("\nReport (curves, histograms, tables): \(report)")
+        output("\nReport (curves, histograms, tables): \(URL(fileURLWithPath: report).standardizedFileURL.path)")
         output(String(format: "Done in %.1f s.", Date().timeIntervalSince(started)))
     }
 

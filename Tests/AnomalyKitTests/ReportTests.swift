@@ -95,6 +95,14 @@ import TestSupport
         #expect(svg.contains(">threshold 5e+08</text>") && svg.contains(">(off the axis)</text>"))
     }
 
+    @Test func extremeScoresDrawWithoutTrapping() {
+        let run = ScoredRun(name: "x", scores: [-1e308, 1e308, 0, .infinity], labels: [0, 1, 0, 1], threshold: .nan)
+        let svg = EvaluationFigures.histogram(run).render()
+        #expect(svg.hasPrefix("<svg") && !svg.contains("nan\""))
+        #expect(PlotAxis(label: "", lower: -1e308, upper: 1e308).ticks().count <= 50)
+        #expect(EvaluationFigures.roc([run]).render().contains("class=\"curve roc\""))
+    }
+
     @Test func axisTicksAreRoundNumbers() {
         let unit = PlotAxis.unit("").ticks()
         #expect(unit.count == 6 && unit.first == 0 && unit.last == 1 && abs(unit[3] - 0.6) < 1e-12)

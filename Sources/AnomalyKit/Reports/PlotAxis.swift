@@ -29,7 +29,7 @@ public struct PlotAxis: Sendable, Equatable {
         let step = Self.niceStep((upper - lower) / Double(max(target, 1)))
         var ticks: [Double] = []
         var k = (lower / step).rounded(.up)
-        while k * step <= upper + step * 1e-9 {
+        while k * step <= upper + step * 1e-9, ticks.count < 50 {
             let v = k * step
             ticks.append(abs(v) < step * 1e-9 ? 0 : v)
             k += 1

@@ -41,7 +41,9 @@ public struct ScoreHistogram: Sendable, Equatable {
         var normal = [Int](repeating: 0, count: bins), anomalous = normal, above = 0
         for (s, l) in zip(scores, labels) where s.isFinite {
             if s > upper { above += 1 }
-            let i = Swift.min(Swift.max(Int((s - lower) / width), 0), bins - 1)
+            let position = (s - lower) / width
+            let i = position.isFinite ? Swift.min(Swift.max(Int(Swift.min(Swift.max(position, -1), Double(bins))), 0), bins - 1)
+                : (s > lower ? bins - 1 : 0)
             if l == 1 { anomalous[i] += 1 } else { normal[i] += 1 }
         }
         self.normal = normal
