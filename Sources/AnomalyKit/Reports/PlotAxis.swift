@@ -26,7 +26,7 @@ public struct PlotAxis: Sendable, Equatable {
 
     /// Tick values inside the range, about `target` of them, on a 1-2-5 step.
     public func ticks(target: Int = 5) -> [Double] {
-        let step = Self.niceStep((upper - lower) / Double(max(target, 1)))
+        let step = Self.niceStep(upper / Double(max(target, 1)) - lower / Double(max(target, 1)))
         var ticks: [Double] = []
         var k = (lower / step).rounded(.up)
         while k * step <= upper + step * 1e-9, ticks.count < 50 {
@@ -47,5 +47,5 @@ public struct PlotAxis: Sendable, Equatable {
     }
 
     /// The position of `v` as a share of the range (0 at `lower`, 1 at `upper`).
-    func share(_ v: Double) -> Double { (v - lower) / (upper - lower) }
+    func share(_ v: Double) -> Double { (v / 2 - lower / 2) / (upper / 2 - lower / 2) }   // halves: no overflow
 }

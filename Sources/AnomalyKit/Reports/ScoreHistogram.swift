@@ -36,7 +36,7 @@ public struct ScoreHistogram: Sendable, Equatable {
             lower -= pad
             upper += pad
         }
-        let width = (upper - lower) / Double(bins)
+        let width = upper / Double(bins) - lower / Double(bins)   // no overflow near ±Double.greatestFiniteMagnitude
         edges = (0...bins).map { $0 == bins ? upper : lower + Double($0) * width }
         var normal = [Int](repeating: 0, count: bins), anomalous = normal, above = 0
         for (s, l) in zip(scores, labels) where s.isFinite {
