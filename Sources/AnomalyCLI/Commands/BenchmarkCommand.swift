@@ -78,7 +78,8 @@ struct BenchmarkCommand: ParsableCommand {
     var params: [String] = []
     @OptionGroup var threshold: ContaminationOption
     @Option(name: .long, help: "Seed of the stratified 70/30 splits.") var seed: UInt64 = 42
-    @Option(name: .long, help: "Write a Markdown report here.") var report: String?
+    @Option(name: .long, help: ArgumentHelp("Write a report here: .html (one self-contained page with each dataset's ROC and precision–recall curves, score histograms and metrics) or .md (Markdown tables).", valueName: "FILE"))
+    var report: String?
     @Option(name: .long, help: ArgumentHelp("Also write each dataset's test scores here: DIR/<dataset>.csv with the label and one column per detector.", valueName: "DIR"))
     var scores: String?
     @OptionGroup var input: InputOptions
@@ -86,6 +87,7 @@ struct BenchmarkCommand: ParsableCommand {
     @Flag(help: "No progress lines on stderr.") var quiet = false
 
     func run() throws {
+        let reportFormat = try checkReport(report, allowed: [.html, .markdown])
         let names = try detectors.map { list in
             try list.map { name in
                 _ = try DetectorRegistry.type(named: name)
@@ -110,7 +112,16 @@ struct BenchmarkCommand: ParsableCommand {
                 try writeTestScores(dataset, to: (scores as NSString).appendingPathComponent(dataset[0].dataset + ".csv"))
             }
         }
-        if let report { try writeAtomically(Data(markdownReport(runs, detectors: names).utf8), to: report) }
+        if let report, reportFormat == .html {
+            let settings: [HTMLReport.Setting] = [
+                .init("datasets folder", datasets), .init("split", "stratified by label, 70/30 train/test, seed \(seed)"),
+                .init("training", "unlabelled (devnet and classifier, when listed, on the training split's labels)"),
+                .init("parameters given", params.isEmpty ? "none (defaults)" : params.joined(separator: " ")),
+            ]
+            try writeReport(HTMLReport.benchmark(reportDatasets(runs, files: files), settings: settings), to: report)
+        } else if let report {
+            try writeAtomically(Data(markdownReport(runs, detectors: names).utf8), to: report)
+        }
         if json {
             output(try jsonString(["seed": seed, "runs": runs.map { r -> [String: Any] in
                 var o: [String: Any] = ["dataset": r.dataset, "detector": r.detector]

@@ -30,10 +30,13 @@ struct EvaluateCommand: ParsableCommand {
     var testSize: Double { testSizeOption ?? 0.3 }
     @Option(name: .long, help: "Write the test scores (float64, 1-D, test-row order) to this .npy file.") var scoresOut: String?
     @Option(name: .long, help: "Also save the fitted model here.") var model: String?
+    @Option(name: .long, help: ArgumentHelp("Write an HTML report here: ROC and precision–recall curves, score histograms, metrics, data and settings (one self-contained .html file).", valueName: "FILE.html"))
+    var report: String?
     @Flag(help: "Print exactly one JSON object.") var json = false
 
     func run() throws {
         let (detector, contamination, imputation, scaling) = try detectorOptions.resolve()
+        _ = try checkReport(report, allowed: [.html])
         let allowMissing = imputation != .none
         let trainSet: Dataset, testX: Matrix, testY: [Int]
         if let data {
@@ -75,6 +78,9 @@ struct EvaluateCommand: ParsableCommand {
                                    contamination: contamination, imputation: imputation, scaling: scaling)
         if let scoresOut { try NumPy.write(r.testScores, to: scoresOut) }
         if let model { try r.model.save(to: model) }
+        if let report {
+            try writeReport(HTMLReport.evaluation(r, data: reportData(scaling: scaling, imputation: imputation)), to: report)
+        }
         if json {
             output(try jsonString(r.jsonObject))
         } else {
@@ -89,6 +95,23 @@ struct EvaluateCommand: ParsableCommand {
                 ["rows per second", fmt(rep.rowsPerSecond, 0)],
             ]))
         }
+    }
+}
+
+extension EvaluateCommand {
+    /// Where the report's rows came from: the files, the split and the preprocessing.
+    func reportData(scaling: Preprocessor.Scaling, imputation: Preprocessor.Imputation) -> [HTMLReport.Setting] {
+        var items: [HTMLReport.Setting]
+        if let data {
+            items = [.init("data", data), .init("split", "stratified by label, \(Int(((1 - testSize) * 100).rounded()))/\(Int((testSize * 100).rounded())) train/test, seed \(seed)")]
+        } else {
+            items = [.init("training data", train ?? ""), .init("test data", test ?? ""), .init("test labels", testLabels ?? "")]
+            if let trainLabels { items.append(.init("training labels", trainLabels)) }
+        }
+        if let labelColumn = input.labelColumn { items.append(.init("label column", labelColumn)) }
+        if !input.dropList.isEmpty { items.append(.init("dropped columns", input.dropList.joined(separator: ", "))) }
+        items.append(.init("preprocessing", "scaling \(scaling.rawValue), imputation \(imputation.rawValue)"))
+        return items
     }
 }
 

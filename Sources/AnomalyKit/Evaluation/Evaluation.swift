@@ -14,6 +14,9 @@ public struct EvaluationResult: Sendable {
     public let testScores: [Double]
     /// Test labels in test-row order (1 = anomaly).
     public let testLabels: [Int]
+    /// The decision threshold (from the contamination on the training scores): test rows
+    /// scoring above it are flagged. Kept so a report can mark it on the score histograms.
+    public let threshold: Double
     public let model: AnomalyModel
 }
 
@@ -56,7 +59,8 @@ public enum Evaluation {
                                       fitSeconds: fitTime.seconds, scoreSeconds: scoreTime.seconds)
         return EvaluationResult(detector: model.detectorName, parameters: model.parameters, contamination: contamination,
                                 trainRows: train.rowCount, testRows: test.rows, featureCount: test.cols,
-                                report: report, testScores: scores, testLabels: testLabels, model: model)
+                                report: report, testScores: scores, testLabels: testLabels,
+                                threshold: model.threshold.value, model: model)
     }
 }
 
