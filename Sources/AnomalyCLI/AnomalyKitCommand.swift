@@ -34,9 +34,9 @@ public struct AnomalyKitCommand: ParsableCommand {
         do {
             var command = try parseAsRoot(arguments)
             parsed = command
-            // Training draws a progress bar only on a terminal.
-            let sink = stderrIsTerminal ? ProgressBar().trainingSink : nil
-            try Trainer.$progress.withValue(sink) { try command.run() }
+            // Training draws a progress bar only on a terminal (never in tests, which capture).
+            if stderrIsTerminal { Trainer.progress = ProgressBar().trainingSink }
+            try command.run()
             return 0
         } catch let e as AnomalyError {
             let hint = e.hint.map { "; " + $0.commandLineText(for: parsed) } ?? ""

@@ -196,8 +196,26 @@ public struct TrainingProgress: Sendable {
 }
 
 extension Trainer {
-    /// Where training runs report progress: nowhere by default. A front end binds it around the
-    /// work it starts (`Trainer.$progress.withValue(bar.report) { … }`); the engine never writes
-    /// to a terminal itself.
-    @TaskLocal public static var progress: (@Sendable (TrainingProgress) -> Void)?
+    /// Where training runs report progress: nowhere by default. A front end sets it once before it
+    /// starts work (the CLI draws a bar on a terminal); the engine never writes to a terminal itself.
+    public static var progress: (@Sendable (TrainingProgress) -> Void)? {
+        get { progressSink.withLock { $0 } }
+        set { progressSink.withLock { $0 = newValue } }
+    }
+
+    private static let progressSink = LockedValue<(@Sendable (TrainingProgress) -> Void)?>(nil)
+}
+
+/// A value behind a lock, for the few process-wide settings (`Trainer.progress`).
+final class LockedValue<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value   // guarded by `lock`
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<R>(_ body: (inout Value) -> R) -> R {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
 }
