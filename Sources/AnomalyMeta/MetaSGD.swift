@@ -54,14 +54,7 @@ public enum MetaSGD {
         guard !tuning.newHead, !tuning.refitStandardizer else {
             throw AnomalyError.parameter("new_head", "a Meta-SGD model adapts every parameter with its learned rate; a new head has none")
         }
-        var pipeline = model.pipeline
-        var rows = try pipeline.transform(target)
-        if let domainNorm {
-            var rng = SeededGenerator(seed: tuning.seed)
-            let frame = DomainFrame(rows, norm: domainNorm, rng: &rng)
-            pipeline = pipeline.appending(frame)
-            rows = frame.apply(rows)
-        }
+        let (pipeline, rows) = try model.targetRows(target, domainNorm: domainNorm, seed: tuning.seed)
         let fitted = try adaptOpened(neural, rows: rows, rates: rates, tuning: tuning)
         let threshold = try ContaminationThreshold(contamination: model.threshold.contamination, trainingScores: fitted.trainingScores)
         return model.replacingDetector(fitted, threshold: threshold, trainingRows: target.x.rows, pipeline: pipeline)

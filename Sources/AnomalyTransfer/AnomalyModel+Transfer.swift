@@ -48,17 +48,21 @@ extension AnomalyModel {
         guard target.x.cols == featureCount else {
             throw AnomalyError.shape("the target data has \(target.x.cols) features, the model takes \(featureCount)")
         }
-        var pipeline = self.pipeline
-        var rows = try pipeline.transform(target)
-        if let domainNorm {
-            var rng = SeededGenerator(seed: tuning.seed)
-            let frame = DomainFrame(rows, norm: domainNorm, rng: &rng)
-            pipeline = pipeline.appending(frame)
-            rows = frame.apply(rows)
-        }
+        let (pipeline, rows) = try targetRows(target, domainNorm: domainNorm, seed: tuning.seed)
         let fitted = try Self.fineTune(detector, on: rows, tuning: tuning)
         let threshold = try ContaminationThreshold(contamination: self.threshold.contamination, trainingScores: fitted.trainingScores)
         return replacingDetector(fitted, threshold: threshold, trainingRows: target.x.rows, pipeline: pipeline)
+    }
+
+    /// The target's rows as the detector will see them after fine-tuning: through the model's
+    /// steps, then — with `domainNorm` — read in a frame of the target's normal rows (all rows when
+    /// unlabelled), which is appended to the returned pipeline.
+    package func targetRows(_ target: DomainData, domainNorm: DomainNorm?, seed: UInt64) throws -> (Pipeline, DomainData) {
+        let rows = try pipeline.transform(target)
+        guard let domainNorm else { return (pipeline, rows) }
+        var rng = SeededGenerator(seed: seed)
+        let frame = DomainFrame(rows, norm: domainNorm, rng: &rng)
+        return (pipeline.appending(frame), frame.apply(rows))
     }
 
     static func fineTune(_ detector: any FittedDetector, on rows: DomainData, tuning: FineTuning) throws -> any FittedDetector {
