@@ -39,7 +39,7 @@ def main():
     ap.add_argument("--anomalykit", required=True)
     ap.add_argument("--datasets", required=True, help="the Classical folder")
     ap.add_argument("--seeds", default="0,1,2")
-    ap.add_argument("--ensembles", default="3", help="ensemble sizes to run with `auto --ensemble n` (empty: none)")
+    ap.add_argument("--ensembles", default="5", help="ensemble sizes to run with `auto --ensemble n` (empty: none)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "selection"))
     ap.add_argument("--results", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
     args = ap.parse_args()
