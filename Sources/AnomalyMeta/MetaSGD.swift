@@ -52,7 +52,10 @@ public enum MetaSGD {
             throw AnomalyError.model("learned rates need a neural model; this one is '\(model.detectorName)'", field: "detector")
         }
         guard !tuning.newHead, !tuning.refitStandardizer else {
-            throw AnomalyError.parameter("new_head", "a Meta-SGD model adapts every parameter with its learned rate; a new head has none")
+            throw AnomalyError.parameter("newHead", "a Meta-SGD model adapts every parameter with its learned rate; a new head has none")
+        }
+        guard tuning.learningRate == nil else {
+            throw AnomalyError.parameter("learningRate", "a Meta-SGD model adapts with its own learned per-parameter rates; a learning rate would be ignored, so leave it out")
         }
         let (pipeline, rows) = try model.targetRows(target, domainNorm: domainNorm, seed: tuning.seed)
         let fitted = try adaptOpened(neural, rows: rows, rates: rates, tuning: tuning)

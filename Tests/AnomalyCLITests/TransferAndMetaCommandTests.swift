@@ -53,6 +53,9 @@ import TestSupport
         expectSuccess(anomalykit(line: w.expand("meta-train --tasks $T/srcA.npz,$T/srcB.npz --method fomaml \(m) --out $O/meta.safetensors", out: dir)))
         expectSuccess(anomalykit(line: w.expand("meta-train --tasks $T/srcA.npz,$T/srcB.npz --method metasgd \(m) --model $O/metasgd.safetensors", out: dir)))
         expectSuccess(anomalykit(line: w.expand("finetune --model $O/metasgd.safetensors --train $T/tgt.npz --domain-norm center --epochs 2 --out $O/metasgd-tuned.safetensors", out: dir)))
+        // Its learned rates are its learning rate: --lr would be ignored, so it is refused.
+        let lr = anomalykit(line: w.expand("finetune --model $O/metasgd.safetensors --train $T/tgt.npz --lr 5 --out $O/metasgd-lr.safetensors", out: dir))
+        #expect(lr.status == 64 && lr.error.contains("learned per-parameter rates"))
         expectSuccess(anomalykit(line: w.expand("finetune --model $O/meta.safetensors --train $T/tgt.npz --domain-norm center --lr 0.01 --epochs 2 --model $O/meta-tuned.safetensors", out: dir)))
         expectModes(try json(anomalykit(line: w.expand("meta --tasks $T/srcA.npz,$T/srcB.npz --target $T/tgt.npz --method reptile \(m) --json"))),
                     ["scratch", "finetuned", "meta", "knn_shots"])
