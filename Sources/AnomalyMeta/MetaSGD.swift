@@ -52,7 +52,7 @@ public enum MetaSGD {
             throw AnomalyError.model("learned rates need a neural model; this one is '\(model.detectorName)'", field: "detector")
         }
         guard !tuning.newHead, !tuning.refitStandardizer else {
-            throw AnomalyError.parameter("new_head", "a Meta-SGD model adapts every parameter with its learned rate; a new head has none")
+            throw AnomalyError.parameter("newHead", "a Meta-SGD model adapts every parameter with its learned rate; a new head has none")
         }
         var pipeline = model.pipeline
         var rows = try pipeline.transform(target)

@@ -90,7 +90,7 @@ public struct ParameterSpec: Sendable {
     }
 
     /// The integers of an `intList` value ("64,32" → [64, 32]); nil if malformed.
-    public static func integers(_ text: String) -> [Int]? {
+    package static func integers(_ text: String) -> [Int]? {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         let values = parts.compactMap { Int($0) }
         return values.count == parts.count && !text.trimmingCharacters(in: .whitespaces).isEmpty ? values : nil

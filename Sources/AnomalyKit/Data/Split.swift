@@ -51,7 +51,7 @@ public enum StratifiedSplit {
 
     static func checkFraction(_ f: Double) throws {
         guard f > 0 && f < 1 else {
-            throw AnomalyError.parameter("test_fraction", "must be strictly between 0 and 1, got \(f)")
+            throw AnomalyError.parameter("testFraction", "must be strictly between 0 and 1, got \(f)")
         }
     }
 }

@@ -96,7 +96,7 @@ public struct FittedSpan: FittedDetector {
 
     /// A meta-learned model with directions but no support yet (`meta-train --method metric`):
     /// it scores once given a support set (`refitted(on:)`, `score --support`).
-    public static func unfitted(settings: SpanDistance, directions: Matrix, typicalScores: [Double]) throws -> FittedSpan {
+    package static func unfitted(settings: SpanDistance, directions: Matrix, typicalScores: [Double]) throws -> FittedSpan {
         try FittedSpan(settings: settings, support: Matrix(rows: 0, cols: directions.cols), directions: directions,
                    trainingScores: typicalScores)
     }
