@@ -88,7 +88,7 @@ extension AnomalyError.Hint {
         case .fineTuneInRelativeFrame: return "fine-tune it on the target first (finetune --domain-norm relative)"
         case .giveSupportRows: return "give it a few normal rows of the task with --support FILE"
         case .chooseShots(let range): return "choose --shots between \(range.lowerBound) and \(range.upperBound)"
-        case .giveLabels: return "give them with --label-column COL (1 = anomaly, 0 = other)"
+        case .giveLabels: return command is EvaluateCommand ? "give them with --label-column COL or --train-labels FILE" : "give them with --label-column COL"
         case .smallerLearningRate(let field):
             let flags = ["innerLearningRate": "--inner-lr", "outerLearningRate": "--outer-lr", "learningRate": "--lr"]
             return "try a smaller " + (flags[field] ?? "--param \(field)=…")

@@ -37,7 +37,7 @@ public enum StratifiedSplit {
     }
 
     /// Stratified when the dataset has labels, random otherwise; returns the two parts.
-    public static func split(_ dataset: Dataset, testFraction: Double = 0.3, seed: UInt64 = 42) throws -> (train: Dataset, test: Dataset) {
+    package static func split(_ dataset: Dataset, testFraction: Double = 0.3, seed: UInt64 = 42) throws -> (train: Dataset, test: Dataset) {
         let parts = try dataset.labels.map { try split(labels: $0, testFraction: testFraction, seed: seed) }
             ?? randomSplit(count: dataset.rowCount, testFraction: testFraction, seed: seed)
         return (dataset.subset(rows: parts.train), dataset.subset(rows: parts.test))

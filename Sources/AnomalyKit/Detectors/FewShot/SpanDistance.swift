@@ -112,7 +112,7 @@ public struct FittedSpan: FittedDetector {
     public func scores(_ data: Matrix) throws -> [Double] {
         try validateForScoring(data)
         guard let scorer else {
-            throw AnomalyError.model("this few-shot model has no support rows yet: give it a few normal rows of the task", field: "support")
+            throw AnomalyError.model("this few-shot model has no support rows yet", field: "support", hint: .giveSupportRows)
         }
         return scorer.distances(data)
     }
