@@ -150,7 +150,7 @@ extension DetectorSelector {
     }
 
     /// A selector from the bytes of a selector file; `path` names it in errors.
-    public static func decode(_ data: Data, file path: String) throws -> DetectorSelector {
+    package static func decode(_ data: Data, file path: String) throws -> DetectorSelector {
         let (tensors, metadata) = try SafeTensors.decode(data, file: path)
         guard metadata["format"] == "anomalykit-selector" else {
             throw AnomalyError.model("is not a selector file (format '\(metadata["format"] ?? "none")')", field: "format").inFile(path)
