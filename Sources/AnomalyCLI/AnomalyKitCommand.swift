@@ -61,7 +61,7 @@ extension AnomalyError {
         "iterations": "--iterations", "tasksPerIteration": "--tasks-per-iteration", "innerEpochs": "--inner-epochs",
         "innerLearningRate": "--inner-lr", "outerLearningRate": "--outer-lr", "newHead": "--new-head",
         "freeze": "--freeze", "testFraction": "--test-size", "labelColumn": "--label-column",
-        "drop": "--drop", "categorical": "--categorical",
+        "drop": "--drop", "categorical": "--categorical", "delimiter": "--delimiter", "tasks": "--tasks",
     ]
 
     /// The same error with a library parameter's field shown as the flag that sets it.
