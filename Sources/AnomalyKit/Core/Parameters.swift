@@ -51,7 +51,7 @@ public struct ParameterSpec: Sendable {
         /// Comma-separated names from `choices` (at least one, no repeats), stored as "a,b".
         case names([String])
         /// A value of `kind` where `none`, one of its values, means PyOD's `None` ('auto', 'all'):
-        /// the setting is then nil. `none` is the 0 that model files and `--param` have always used.
+        /// the setting is then nil. `none` is the 0 that model files and text assignments have always used.
         indirect case optional(Kind, none: ParameterValue)
     }
     public let name: String

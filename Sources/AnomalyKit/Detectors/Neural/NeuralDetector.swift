@@ -219,7 +219,7 @@ public protocol NeuralDetector: Detector where Fitted: FittedNeuralDetector {
     var training: NeuralTraining { get }
     /// The network for `features` input features.
     func network(features: Int) -> Network
-    /// The part `--new-head` re-initialises.
+    /// The part a new head re-initialises (`FineTuning.newHead`).
     static var headPart: String { get }
     /// Detector-specific arrays computed before training (e.g. Deep SVDD's centre) from the
     /// prepared (standardised) training rows.
@@ -422,7 +422,7 @@ package enum NeuralFitting {
     static let activations = ["relu", "leaky_relu", "tanh", "sigmoid", "gelu", "identity"]
 
     /// An `encoder` of hidden blocks and a one-output linear `head`: the scoring networks of
-    /// DevNet and the classifier (so `--freeze encoder --new-head` means the same for both).
+    /// DevNet and the classifier (so freezing `encoder` with a new head means the same for both).
     static func scoringNetwork(features d: Int, hidden: [Int], activation: String, dropout: Double) -> Network {
         Network([
             .init("encoder", .perceptron(inputs: d, hidden: hidden, outputs: nil, activation: Self.activation(activation),
