@@ -40,7 +40,7 @@ public struct AnomalyKitCommand: ParsableCommand {
             return 0
         } catch let e as AnomalyError {
             let hint = e.hint.map { "; " + $0.commandLineText(for: parsed) } ?? ""
-            console.write("anomalykit: error: \(e.summary)\(hint)\n", to: .error)
+            console.write("anomalykit: error: \(e.namingFlags.summary)\(hint)\n", to: .error)
             return e.kind == .parameter ? 64 : 65
         } catch {
             let code = exitCode(for: error)
@@ -50,6 +50,26 @@ public struct AnomalyKitCommand: ParsableCommand {
             }
             return code.rawValue
         }
+    }
+}
+
+extension AnomalyError {
+    /// The options that set a library parameter, by the Swift argument label the library names
+    /// it with (detector parameters keep their PyOD names: they are set with `--param`).
+    static let flagsForParameters = [
+        "shots": "--shots", "anomalyShots": "--anomaly-shots", "querySize": "--query-size",
+        "iterations": "--iterations", "tasksPerIteration": "--tasks-per-iteration", "innerEpochs": "--inner-epochs",
+        "innerLearningRate": "--inner-lr", "outerLearningRate": "--outer-lr", "newHead": "--new-head",
+        "freeze": "--freeze", "testFraction": "--test-size", "labelColumn": "--label-column",
+        "drop": "--drop", "categorical": "--categorical", "delimiter": "--delimiter", "tasks": "--tasks",
+    ]
+
+    /// The same error with a library parameter's field shown as the flag that sets it.
+    var namingFlags: AnomalyError {
+        guard kind == .parameter, let field, let flag = Self.flagsForParameters[field] else { return self }
+        var e = self
+        e.field = flag
+        return e
     }
 }
 
@@ -68,6 +88,12 @@ extension AnomalyError.Hint {
         case .fineTuneInRelativeFrame: return "fine-tune it on the target first (finetune --domain-norm relative)"
         case .giveSupportRows: return "give it a few normal rows of the task with --support FILE"
         case .chooseShots(let range): return "choose --shots between \(range.lowerBound) and \(range.upperBound)"
+        case .giveLabels: return command is EvaluateCommand ? "give them with --label-column COL or --train-labels FILE" : "give them with --label-column COL"
+        case .smallerLearningRate(let field):
+            let flags = ["innerLearningRate": "--inner-lr", "outerLearningRate": "--outer-lr", "learningRate": "--lr"]
+            return "try a smaller " + (flags[field] ?? "--param \(field)=…")
+        case .giveSelectorFile: return "run scripts/build-selector or pass --selector FILE"
+        case .retrainSelector: return "rebuild it with select-train"
         }
     }
 }

@@ -42,8 +42,8 @@ public struct EpisodeSampler: Sendable {
     public init(tasks: [MetaTask], shots: Int, anomalyShots: Int = 0, querySize: Int = 32, seed: UInt64) throws {
         guard !tasks.isEmpty else { throw AnomalyError.parameter("tasks", "no tasks given") }
         guard shots >= 1 else { throw AnomalyError.parameter("shots", "must be ≥ 1, got \(shots)") }
-        guard anomalyShots >= 0 else { throw AnomalyError.parameter("anomaly-shots", "must be ≥ 0, got \(anomalyShots)") }
-        guard querySize >= 2 else { throw AnomalyError.parameter("query-size", "must be ≥ 2, got \(querySize)") }
+        guard anomalyShots >= 0 else { throw AnomalyError.parameter("anomalyShots", "must be ≥ 0, got \(anomalyShots)") }
+        guard querySize >= 2 else { throw AnomalyError.parameter("querySize", "must be ≥ 2, got \(querySize)") }
         let d = tasks[0].data.x.cols
         for t in tasks {
             guard t.data.x.cols == d else {

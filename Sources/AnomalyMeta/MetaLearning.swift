@@ -70,11 +70,11 @@ public struct MetaLearning: Sendable {
         guard method != .metric else {
             throw AnomalyError.parameter("method", "metric learns a distance, not an initialisation (MetricMetaLearning)")
         }
-        guard iterations >= 1, tasksPerIteration >= 1, innerEpochs >= 1 else {
-            throw AnomalyError.parameter("meta", "iterations, tasks per iteration and inner epochs must be ≥ 1")
+        for (field, value) in [("iterations", iterations), ("tasksPerIteration", tasksPerIteration), ("innerEpochs", innerEpochs)] where value < 1 {
+            throw AnomalyError.parameter(field, "must be ≥ 1, got \(value)")
         }
         guard innerLearningRate > 0, innerLearningRate.isFinite else {
-            throw AnomalyError.parameter("inner-lr", "must be > 0, got \(innerLearningRate)")
+            throw AnomalyError.parameter("innerLearningRate", "must be > 0, got \(innerLearningRate)")
         }
         let framed = framedTasks(sampler)
         var meta: D.Fitted
@@ -117,7 +117,7 @@ public struct MetaLearning: Sendable {
             case .fomaml, .metasgd, .metric:
                 let mean = sum.mapValues { m in Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * scale }) }
                 guard mean.values.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
-                    throw AnomalyError(.numeric, "meta-training: the query gradient became non-finite at iteration \(iteration + 1); try a smaller --inner-lr")
+                    throw AnomalyError.numeric("meta-training: the query gradient became non-finite at iteration \(iteration + 1)", hint: .smallerLearningRate(field: "innerLearningRate"))
                 }
                 outer.step(&parameters, gradients: mean)
             }
@@ -213,7 +213,7 @@ public struct MetaLearning: Sendable {
             let meanTheta = gTheta.mapValues { m in Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * scale }) }
             let meanRate = gRate.mapValues { m in Matrix(rows: m.rows, cols: m.cols, values: m.values.map { $0 * scale }) }
             guard meanTheta.values.allSatisfy({ $0.values.allSatisfy(\.isFinite) }), meanRate.values.allSatisfy({ $0.values.allSatisfy(\.isFinite) }) else {
-                throw AnomalyError(.numeric, "meta-training: a gradient became non-finite at iteration \(iteration + 1); try a smaller --inner-lr")
+                throw AnomalyError.numeric("meta-training: a gradient became non-finite at iteration \(iteration + 1)", hint: .smallerLearningRate(field: "innerLearningRate"))
             }
             outer.step(&model.parameters, gradients: meanTheta)
             rateOptimizer.step(&rates, gradients: meanRate)

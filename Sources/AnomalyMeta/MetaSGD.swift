@@ -10,7 +10,7 @@ public enum MetaSGD {
     static let attachmentPrefix = "meta_lr."
 
     /// The rates as model attachments.
-    public static func attachments(_ rates: ParameterSet) -> [String: Tensor] {
+    package static func attachments(_ rates: ParameterSet) -> [String: Tensor] {
         var out: [String: Tensor] = [:]
         for name in rates.names {
             out[attachmentPrefix + name] = Tensor(floats: rates[name]!.values, shape: rates.shape(of: name))

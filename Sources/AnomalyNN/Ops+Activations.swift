@@ -91,7 +91,7 @@ extension Var {
     }
 
     /// Log-softmax over each row.
-    public func logSoftmax() -> Var {
+    package func logSoftmax() -> Var {
         let x = value
         let lse = Self.rowLogSumExp(x)
         var y = x
@@ -154,7 +154,4 @@ extension Var {
         let aid = id
         return tape.record(value, inputs: [self]) { tape, g in tape.accumulate(aid, g.scaled(-lambda)) }
     }
-
-    /// Identity forward, no gradient backward (a constant copy of this value).
-    public func detached() -> Var { tape.constant(value) }
 }

@@ -257,10 +257,10 @@ extension Var {
     }
 
     /// Column means (`1 × cols`).
-    public func meanRows() -> Var { sumRows() * (1 / Float(max(1, rows))) }
+    package func meanRows() -> Var { sumRows() * (1 / Float(max(1, rows))) }
 
     /// Row means (`rows × 1`).
-    public func meanColumns() -> Var { sumColumns() * (1 / Float(max(1, cols))) }
+    package func meanColumns() -> Var { sumColumns() * (1 / Float(max(1, cols))) }
 
     // MARK: Concatenation
 
@@ -308,7 +308,7 @@ extension Var {
     }
 
     /// Rows `range` of this value.
-    public func rowSlice(_ range: Range<Int>) -> Var {
+    package func rowSlice(_ range: Range<Int>) -> Var {
         let v = value
         let out = v.rows(at: range)
         let aid = id, rows = v.rows, cols = v.cols

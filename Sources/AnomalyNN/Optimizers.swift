@@ -92,7 +92,7 @@ public struct Optimizer: Sendable {
     /// Scales all gradients so their global L2 norm is at most `maxNorm` (PyTorch's
     /// `clip_grad_norm_`); returns the norm before clipping.
     @discardableResult
-    public static func clipGradients(_ gradients: inout [String: Matrix], maxNorm: Float) -> Float {
+    package static func clipGradients(_ gradients: inout [String: Matrix], maxNorm: Float) -> Float {
         var total = 0.0
         for g in gradients.values { for x in g.values { total += Double(x) * Double(x) } }
         let norm = Float(total.squareRoot())

@@ -66,7 +66,7 @@ public enum Trainer {
     /// one core; 128,64 at batch 64 49k vs 53k idle, 48k vs 18k loaded). Larger products keep
     /// every thread (512,256 at batch 256: 24k on two vs 16k on one). Results are bitwise the
     /// same either way: OpenBLAS splits a product by output blocks, not along the sum.
-    public static func runsSingleThreaded(batch: Int, parameters: ParameterSet) -> Bool {
+    package static func runsSingleThreaded(batch: Int, parameters: ParameterSet) -> Bool {
         let largest = parameters.names.map { parameters[$0]?.values.count ?? 0 }.max() ?? 0
         return batch * largest <= 1 << 23
     }

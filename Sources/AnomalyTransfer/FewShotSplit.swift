@@ -5,20 +5,20 @@ import Foundation
 /// The few-shot protocol shared by the transfer and meta experiments: the target split
 /// stratified 70/30 with the seed; `shots` normal and `anomalyShots` anomalous rows drawn from
 /// the training part; the test part is the test set.
-public struct FewShotSplit: Sendable {
+package struct FewShotSplit: Sendable {
     /// Target row numbers of the normal shots, then of the anomaly shots.
-    public let normalShots: [Int]
-    public let anomalyShots: [Int]
+    package let normalShots: [Int]
+    package let anomalyShots: [Int]
     /// The shots with their labels (normal shots first).
-    public let shots: DomainData
-    public let testX: Matrix
-    public let testY: [Int]
+    package let shots: DomainData
+    package let testX: Matrix
+    package let testY: [Int]
 
     /// - Throws: when the target has no labels or too few rows of a class for the shots.
-    public init(target: DomainData, targetName: String, shots: Int, anomalyShots: Int, testFraction: Double = 0.3,
+    package init(target: DomainData, targetName: String, shots: Int, anomalyShots: Int, testFraction: Double = 0.3,
                 seed: UInt64) throws {
         guard shots >= 1 else { throw AnomalyError.parameter("shots", "must be ≥ 1, got \(shots)") }
-        guard anomalyShots >= 0 else { throw AnomalyError.parameter("anomaly-shots", "must be ≥ 0, got \(anomalyShots)") }
+        guard anomalyShots >= 0 else { throw AnomalyError.parameter("anomalyShots", "must be ≥ 0, got \(anomalyShots)") }
         guard let y = target.labels else { throw AnomalyError.data("has no labels (needed to split and evaluate)", file: targetName) }
         let split = try StratifiedSplit.split(labels: y, testFraction: testFraction, seed: seed)
         let trainNormals = split.train.filter { y[$0] == 0 }, trainAnomalies = split.train.filter { y[$0] == 1 }
@@ -26,7 +26,7 @@ public struct FewShotSplit: Sendable {
             throw AnomalyError.parameter("shots", "\(shots) normal shots requested but the target's training part has only \(trainNormals.count) normal rows")
         }
         guard anomalyShots <= trainAnomalies.count else {
-            throw AnomalyError.parameter("anomaly-shots", "\(anomalyShots) anomaly shots requested but the target's training part has only \(trainAnomalies.count) anomalies")
+            throw AnomalyError.parameter("anomalyShots", "\(anomalyShots) anomaly shots requested but the target's training part has only \(trainAnomalies.count) anomalies")
         }
         var rng = SeededGenerator(seed: seed &+ 1)
         normalShots = rng.sample(shots, from: trainNormals.count).map { trainNormals[$0] }
@@ -45,7 +45,7 @@ public struct ModeResult: Sendable {
     public var fitSeconds: Double
     public var note: String?
 
-    public init(labels: [Int], scores: [Double], fitSeconds: Double, note: String? = nil) {
+    package init(labels: [Int], scores: [Double], fitSeconds: Double, note: String? = nil) {
         rocAUC = Metrics.rocAUC(labels: labels, scores: scores)
         averagePrecision = Metrics.averagePrecision(labels: labels, scores: scores)
         self.fitSeconds = fitSeconds

@@ -7,7 +7,7 @@ extension Loss {
     /// sum of RBF kernels `exp(−‖a−b‖²/(2σ²))` over `bandwidths` (relative to the median squared
     /// distance when `relative`, the usual multi-bandwidth choice). Biased (V-statistic) estimate.
     /// - Complexity: O((n+m)²·k) through GEMMs.
-    public static func maximumMeanDiscrepancy(_ a: Var, _ b: Var, bandwidths: [Float] = [0.25, 0.5, 1, 2, 4],
+    package static func maximumMeanDiscrepancy(_ a: Var, _ b: Var, bandwidths: [Float] = [0.25, 0.5, 1, 2, 4],
                                               relative: Bool = true) -> Var {
         let tape = a.tape
         func squaredDistances(_ x: Var, _ y: Var) -> Var {

@@ -5,7 +5,7 @@ extension RelativeFrame {
     /// A frame drawn from a domain: `count` of its normal rows (label 0), picked with `rng`,
     /// become the shots; returns the frame, the shots read leave-one-out (labels 0) and every
     /// other row read against them (labels kept). The caller checks there are enough normals.
-    public static func drawn(from x: Matrix, labels: [Int], count: Int,
+    static func drawn(from x: Matrix, labels: [Int], count: Int,
                              rng: inout SeededGenerator) throws -> (frame: RelativeFrame, shots: DomainData, others: DomainData) {
         let normals = labels.indices.filter { labels[$0] == 0 }
         precondition(count <= normals.count, "drawing \(count) shots from \(normals.count) normal rows")
@@ -21,7 +21,7 @@ extension RelativeFrame {
     /// Source domains read relative to their own normal rows and pooled: for each of `draws`
     /// seeded draws of `count` normal rows per source, the other rows against those shots and
     /// the shots leave-one-out (labels kept) — as noisy as a target with `count` shots.
-    public static func pooled(_ sources: [DomainData], count: Int, draws: Int = 3, seed: UInt64) throws -> DomainData {
+    static func pooled(_ sources: [DomainData], count: Int, draws: Int = 3, seed: UInt64) throws -> DomainData {
         var rng = SeededGenerator(seed: seed &+ 0x5e1a)
         var parts: [DomainData] = []
         for (s, source) in sources.enumerated() {

@@ -16,7 +16,7 @@ import Foundation
 ///   fine-tunes; `mmd`/`dann` train jointly on sources and shots with the penalty; `none` is plain
 ///   mixed training (sources and shots together, the shots weighted);
 /// - `interpolated`: `α·source + (1−α)·fine-tuned` weights, α given or chosen on held-out shots;
-/// - `relative_scratch` (with `--adapt relative` only): the detector trained on the shots read
+/// - `relative_scratch` (with `adaptation = .relative` only): the detector trained on the shots read
 ///   in the relative frame, without the sources — what the frame gives without transfer;
 /// - `knn_shots`: kNN with k = 1 fitted on the normal shots — the stronger of the simple
 ///   baselines with so few rows (on MVTec-AD with 10 shots, k = 1 gives ≈ 0.76 mean ROC-AUC

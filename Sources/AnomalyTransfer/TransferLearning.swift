@@ -33,7 +33,7 @@ public struct DomainData: Sendable {
 public enum TransferLearning {
     /// The rows a detector pretrains on: all of them for detectors that learn from labels;
     /// for unsupervised ones the normal rows when labels are known (one-class pretraining).
-    public static func trainingRows<D: NeuralDetector>(for detector: D, _ data: DomainData) -> DomainData {
+    package static func trainingRows<D: NeuralDetector>(for detector: D, _ data: DomainData) -> DomainData {
         D.labelUse == .unsupervised ? data.rows(labelled: 0) : data
     }
 

@@ -67,7 +67,7 @@ import Testing
     @Test func badFraction() {
         for f in [0.0, 1.0, -0.1, .nan] {
             let e = DataFiles.error { _ = try StratifiedSplit.split(labels: [0, 1], testFraction: f) }
-            #expect(e?.kind == .parameter && e?.field == "test_fraction")
+            #expect(e?.kind == .parameter && e?.field == "testFraction")
         }
     }
 }

@@ -20,6 +20,16 @@ public struct AnomalyError: Error, Equatable, Sendable, CustomStringConvertible 
         case giveSupportRows
         /// A count of normal rows (shots) outside what is possible: choose one in `range`.
         case chooseShots(ClosedRange<Int>)
+        /// The detector learns from labels: give one per training row (1 = anomaly, 0 = other).
+        case giveLabels
+        /// Training diverged: lower the learning rate named by `field` (a Swift argument label
+        /// such as `innerLearningRate`, or a detector parameter such as `lr`).
+        case smallerLearningRate(field: String)
+        /// No selector is available: train one from benchmark results and give its file.
+        case giveSelectorFile
+        /// The selector file is from another version or feature set: train it again from its
+        /// benchmark results with this version.
+        case retrainSelector
     }
 
     public enum Kind: String, Sendable, Equatable {
@@ -91,8 +101,8 @@ public struct AnomalyError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 
     // Convenience constructors.
-    public static func parameter(_ name: String, _ message: String) -> AnomalyError {
-        AnomalyError(.parameter, message, field: name)
+    public static func parameter(_ name: String, _ message: String, hint: Hint? = nil) -> AnomalyError {
+        AnomalyError(.parameter, message, field: name, hint: hint)
     }
     public static func data(_ message: String, file: String? = nil, line: Int? = nil, column: Int? = nil,
                             field: String? = nil, hint: Hint? = nil) -> AnomalyError {
@@ -101,8 +111,11 @@ public struct AnomalyError: Error, Equatable, Sendable, CustomStringConvertible 
     public static func shape(_ message: String, field: String? = nil) -> AnomalyError {
         AnomalyError(.shape, message, field: field)
     }
-    public static func model(_ message: String, file: String? = nil, field: String? = nil) -> AnomalyError {
-        AnomalyError(.model, message, file: file, field: field)
+    public static func model(_ message: String, file: String? = nil, field: String? = nil, hint: Hint? = nil) -> AnomalyError {
+        AnomalyError(.model, message, file: file, field: field, hint: hint)
+    }
+    public static func numeric(_ message: String, field: String? = nil, hint: Hint? = nil) -> AnomalyError {
+        AnomalyError(.numeric, message, field: field, hint: hint)
     }
 }
 
@@ -116,13 +129,17 @@ extension AnomalyError.Hint: CustomStringConvertible {
         case .fineTuneInRelativeFrame: return "fine-tune it on a target's rows in the relative frame first"
         case .giveSupportRows: return "give it a few normal rows of the task (support rows)"
         case .chooseShots(let range): return "choose between \(range.lowerBound) and \(range.upperBound) shots"
+        case .giveLabels: return "give a label per training row (1 = anomaly, 0 = other)"
+        case .smallerLearningRate(let field): return "try a smaller \(field)"
+        case .giveSelectorFile: return "train a selector from benchmark results and give its file"
+        case .retrainSelector: return "train it again from its benchmark results with this version"
         }
     }
 }
 
 extension Matrix {
     /// Throws a data error naming the first NaN or infinite value (1-based row and column).
-    public func requireFinite(_ what: String = "data") throws {
+    package func requireFinite(_ what: String = "data") throws {
         if let (r, c) = firstNonFinite() {
             let v = self[r, c]
             throw AnomalyError.data("\(what) contains \(v.isNaN ? "NaN" : "infinity") at row \(r + 1), column \(c + 1)",

@@ -51,7 +51,7 @@ public struct ParameterSpec: Sendable {
         /// Comma-separated names from `choices` (at least one, no repeats), stored as "a,b".
         case names([String])
         /// A value of `kind` where `none`, one of its values, means PyOD's `None` ('auto', 'all'):
-        /// the setting is then nil. `none` is the 0 that model files and `--param` have always used.
+        /// the setting is then nil. `none` is the 0 that model files and text assignments have always used.
         indirect case optional(Kind, none: ParameterValue)
     }
     public let name: String
@@ -90,7 +90,7 @@ public struct ParameterSpec: Sendable {
     }
 
     /// The integers of an `intList` value ("64,32" → [64, 32]); nil if malformed.
-    public static func integers(_ text: String) -> [Int]? {
+    package static func integers(_ text: String) -> [Int]? {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         let values = parts.compactMap { Int($0) }
         return values.count == parts.count && !text.trimmingCharacters(in: .whitespaces).isEmpty ? values : nil

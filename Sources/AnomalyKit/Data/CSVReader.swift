@@ -89,7 +89,7 @@ extension CSVReader {
     /// column that is not a feature) next to scores.
     /// A name not in the header is an error naming the file and the column and listing the columns.
     /// - Complexity: O(file size + rows × names)
-    public static func columnTexts(_ names: [String], path: String, delimiter: Character? = nil) throws -> [[String]] {
+    package static func columnTexts(_ names: [String], path: String, delimiter: Character? = nil) throws -> [[String]] {
         var bytes = [UInt8](try NumPy.readFile(path))
         bytes.append(0)
         return try bytes.withUnsafeBufferPointer { whole in

@@ -222,7 +222,7 @@ public enum NumPy {
 
     /// The shape and type of each array in a `.npz` archive, decompressing only the start of each
     /// member (for listing a dataset without loading it). - Complexity: O(members)
-    public static func readArchiveHeaders(path: String) throws -> [String: (shape: [Int], dtype: NumPyDType)] {
+    package static func readArchiveHeaders(path: String) throws -> [String: (shape: [Int], dtype: NumPyDType)] {
         guard FileManager.default.fileExists(atPath: path) else { throw AnomalyError.data("no such file", file: path) }
         let archive: Archive
         do {

@@ -37,7 +37,7 @@ public enum StratifiedSplit {
     }
 
     /// Stratified when the dataset has labels, random otherwise; returns the two parts.
-    public static func split(_ dataset: Dataset, testFraction: Double = 0.3, seed: UInt64 = 42) throws -> (train: Dataset, test: Dataset) {
+    package static func split(_ dataset: Dataset, testFraction: Double = 0.3, seed: UInt64 = 42) throws -> (train: Dataset, test: Dataset) {
         let parts = try dataset.labels.map { try split(labels: $0, testFraction: testFraction, seed: seed) }
             ?? randomSplit(count: dataset.rowCount, testFraction: testFraction, seed: seed)
         return (dataset.subset(rows: parts.train), dataset.subset(rows: parts.test))
@@ -51,7 +51,7 @@ public enum StratifiedSplit {
 
     static func checkFraction(_ f: Double) throws {
         guard f > 0 && f < 1 else {
-            throw AnomalyError.parameter("test_fraction", "must be strictly between 0 and 1, got \(f)")
+            throw AnomalyError.parameter("testFraction", "must be strictly between 0 and 1, got \(f)")
         }
     }
 }

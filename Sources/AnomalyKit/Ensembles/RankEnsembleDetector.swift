@@ -5,13 +5,13 @@ import AnomalyMath
 /// --ensemble n` fits and saves; a model file holds every member's arrays under `member<i>.`.
 public struct RankEnsembleDetector: Detector {
     /// The detectors an ensemble may hold (unsupervised ones that fit on a full training set).
-    public static let memberChoices = ["knn", "lof", "iforest", "pca", "ocsvm", "ecod", "copod", "hbos", "gmm", "mcd",
+    package static let memberChoices = ["knn", "lof", "iforest", "pca", "ocsvm", "ecod", "copod", "hbos", "gmm", "mcd",
                                        "autoencoder", "vae", "deepsvdd"]
     public var members: [String]
 
     public static let declaration = DetectorDeclaration<Self>(
         name: "ensemble",
-        summary: "rank average of several detectors (their default settings), as auto --ensemble fits",
+        summary: "rank average of several detectors (their default settings), as a selector's top choices are combined",
         family: "combination",
         defaults: Self(),
         parameters: [

@@ -2,11 +2,11 @@ import Foundation
 import AnomalyMath
 
 /// One domain of a recalibrated family: the rows one "machine" recorded, with their labels.
-public struct RecalibratedDomain: Sendable {
-    public var name: String
-    public var x: Matrix
+package struct RecalibratedDomain: Sendable {
+    package var name: String
+    package var x: Matrix
     /// 1 = anomaly, 0 = normal.
-    public var labels: [Int]
+    package var labels: [Int]
 }
 
 /// A family of related domains made from one labelled dataset, as "the same sensors on several
@@ -17,19 +17,19 @@ public struct RecalibratedDomain: Sendable {
 /// random pairs of features. All domains share the features and what an anomaly is, but a model
 /// fitted on one reads another's raw values wrongly — the setting transfer learning is for.
 /// (The transfer benchmark's "recalibrated half" of magic.gamma is built the same way.)
-public struct Recalibration: Sendable {
-    public var gainSpread = 0.7
-    public var offsetSpread = 2.0
-    public var angle = 0.5
-    public var noise = 0.05
+package struct Recalibration: Sendable {
+    package var gainSpread = 0.7
+    package var offsetSpread = 2.0
+    package var angle = 0.5
+    package var noise = 0.05
 
-    public init() {}
+    package init() {}
 
     /// Deals the rows of `x` (labels `labels`, 1 = anomaly) to domains with the given `shares`
     /// of each class and recalibrates each; the same seed gives the same domains.
     /// - Throws: `AnomalyError` when shapes disagree, a share is not positive, or a domain
     ///   would get no normal row.
-    public func domains(x: Matrix, labels: [Int], shares: [Double], names: [String], seed: UInt64) throws -> [RecalibratedDomain] {
+    package func domains(x: Matrix, labels: [Int], shares: [Double], names: [String], seed: UInt64) throws -> [RecalibratedDomain] {
         guard x.rows == labels.count else { throw AnomalyError.shape("\(x.rows) rows but \(labels.count) labels") }
         guard shares.count == names.count, !shares.isEmpty else {
             throw AnomalyError.parameter("shares", "give one share per domain name (\(shares.count) shares, \(names.count) names)")

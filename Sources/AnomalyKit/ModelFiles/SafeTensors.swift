@@ -3,10 +3,10 @@ import Foundation
 /// Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
 /// naming each tensor's dtype, shape and byte range (plus a `__metadata__` map of strings), then
 /// the raw little-endian data. Python's `safetensors` package opens these files.
-public enum SafeTensors {
+package enum SafeTensors {
     /// Serialises tensors (sorted by name, 8-byte aligned header) and string metadata.
     /// - Complexity: O(total bytes)
-    public static func encode(tensors: [String: Tensor], metadata: [String: String]) throws -> Data {
+    package static func encode(tensors: [String: Tensor], metadata: [String: String]) throws -> Data {
         var header: [String: Any] = [:]
         var offset = 0
         let names = tensors.keys.sorted()
@@ -29,7 +29,7 @@ public enum SafeTensors {
 
     /// Parses a safetensors blob, validating the header, every dtype, shape and byte range.
     /// Errors name `file` and the offending tensor.
-    public static func decode(_ data: Data, file: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
+    package static func decode(_ data: Data, file: String) throws -> (tensors: [String: Tensor], metadata: [String: String]) {
         func fail(_ msg: String, _ field: String? = nil) -> AnomalyError { .model(msg, file: file, field: field) }
         guard data.count >= 8 else { throw fail("file is too short to be a safetensors model (\(data.count) bytes)") }
         let headerLength = data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | (UInt64($1.element) << (8 * UInt64($1.offset))) }
@@ -80,7 +80,7 @@ public enum SafeTensors {
 
 /// Writes `data` to `path` atomically: a temporary file in the same folder, then a rename, so a
 /// crash or error never leaves a partial output.
-public func writeAtomically(_ data: Data, to path: String) throws {
+package func writeAtomically(_ data: Data, to path: String) throws {
     let url = URL(fileURLWithPath: path)
     let dir = url.deletingLastPathComponent()
     let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(ProcessInfo.processInfo.processIdentifier)-\(UInt32.random(in: 0...UInt32.max))")

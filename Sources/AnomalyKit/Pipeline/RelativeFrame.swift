@@ -62,7 +62,7 @@ public struct RelativeFrame: PipelineStep {
     /// The shots themselves read leave-one-out: shot i against the frame of the others (as the
     /// target's normal shots are seen when a model is fine-tuned on them).
     /// - Complexity: O(K³·(K·d + K²)).
-    public static func shotsLeaveOneOut(_ shots: Matrix) throws -> Matrix {
+    package static func shotsLeaveOneOut(_ shots: Matrix) throws -> Matrix {
         guard shots.rows > minimumShots else {
             throw AnomalyError.shape("reading shots leave-one-out needs more than \(minimumShots) normal rows, got \(shots.rows)")
         }

@@ -108,8 +108,11 @@ public struct Preprocessor: Sendable, Equatable, Codable {
     }
 
     static func nonFiniteError(_ v: Float, row: Int, column: Int, what: String) -> AnomalyError {
-        let fix = v.isNaN ? "impute it (--impute mean|median) or remove the row" : "replace it or remove the row"
-        return AnomalyError.data("\(what) contains \(v.isNaN ? "NaN" : "infinity") at row \(row + 1), column \(column + 1); \(fix)",
+        if v.isNaN {
+            return AnomalyError.data("\(what) contains NaN at row \(row + 1), column \(column + 1)",
+                                     line: row + 1, column: column + 1, hint: .impute)
+        }
+        return AnomalyError.data("\(what) contains infinity at row \(row + 1), column \(column + 1); replace it or remove the row",
                                  line: row + 1, column: column + 1)
     }
 }

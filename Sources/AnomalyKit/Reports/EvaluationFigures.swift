@@ -1,12 +1,12 @@
 /// One detector's test scores as a report draws them: the scores, the true labels (1 = anomaly)
 /// and the decision threshold (rows scoring above it are flagged).
-public struct ScoredRun: Sendable {
-    public var name: String
-    public var scores: [Double]
-    public var labels: [Int]
-    public var threshold: Double?
+package struct ScoredRun: Sendable {
+    package var name: String
+    package var scores: [Double]
+    package var labels: [Int]
+    package var threshold: Double?
 
-    public init(name: String, scores: [Double], labels: [Int], threshold: Double? = nil) {
+    package init(name: String, scores: [Double], labels: [Int], threshold: Double? = nil) {
         precondition(scores.count == labels.count, "one label per score")
         self.name = name
         self.scores = scores
@@ -15,16 +15,16 @@ public struct ScoredRun: Sendable {
     }
 
     /// The run of an evaluation, named after its detector unless `name` is given.
-    public init(_ result: EvaluationResult, name: String? = nil) {
+    package init(_ result: EvaluationResult, name: String? = nil) {
         self.init(name: name ?? result.detector, scores: result.testScores, labels: result.testLabels, threshold: result.threshold)
     }
 }
 
 /// The charts of a report: ROC and precision–recall curves with one line per detector, and
 /// score histograms of normal against anomalous rows with the threshold marked.
-public enum EvaluationFigures {
+package enum EvaluationFigures {
     /// ROC curves of `runs` overlaid, each labelled with its ROC-AUC, over the chance diagonal.
-    public static func roc(_ runs: [ScoredRun], title: String = "ROC curve") -> SVGPlot {
+    package static func roc(_ runs: [ScoredRun], title: String = "ROC curve") -> SVGPlot {
         var plot = SVGPlot(title: title, x: .unit("false positive rate"), y: .unit("true positive rate"))
         plot.addReference([CurvePoint(x: 0, y: 0), CurvePoint(x: 1, y: 1)])
         for (i, run) in runs.enumerated() {
@@ -37,7 +37,7 @@ public enum EvaluationFigures {
 
     /// Precision–recall curves of `runs` overlaid (steps, as average precision reads them), each
     /// labelled with its average precision, over the chance level (the share of anomalies).
-    public static func precisionRecall(_ runs: [ScoredRun], title: String = "Precision–recall curve") -> SVGPlot {
+    package static func precisionRecall(_ runs: [ScoredRun], title: String = "Precision–recall curve") -> SVGPlot {
         var plot = SVGPlot(title: title, x: .unit("recall"), y: .unit("precision"))
         if let first = runs.first {
             let base = PrecisionRecallCurve(labels: first.labels, scores: first.scores).baseline
@@ -55,7 +55,7 @@ public enum EvaluationFigures {
     /// its class, so a handful of anomalies stays visible next to many normal rows), with the
     /// threshold as a dashed line. `small` draws a thumbnail without a legend, for grids of
     /// detectors (the page then says what the colours mean).
-    public static func histogram(_ run: ScoredRun, title: String? = nil, small: Bool = false) -> SVGPlot {
+    package static func histogram(_ run: ScoredRun, title: String? = nil, small: Bool = false) -> SVGPlot {
         let h = ScoreHistogram(scores: run.scores, labels: run.labels, bins: small ? 24 : 36, threshold: run.threshold)
         let normal = h.shares(of: h.normal), anomalous = h.shares(of: h.anomalous)
         let top = max(normal.max() ?? 0, anomalous.max() ?? 0)

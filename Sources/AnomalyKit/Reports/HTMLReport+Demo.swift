@@ -2,16 +2,16 @@ import Foundation
 
 /// One approach in a side-by-side comparison (the demo's few-shot table): what it is in one
 /// line, and how well it ranked the test rows — or why it could not run.
-public struct ComparisonRow: Sendable {
-    public var name: String
-    public var explanation: String
-    public var rocAUC: Double
-    public var averagePrecision: Double
-    public var fitSeconds: Double
+package struct ComparisonRow: Sendable {
+    package var name: String
+    package var explanation: String
+    package var rocAUC: Double
+    package var averagePrecision: Double
+    package var fitSeconds: Double
     /// A detail of the run, or the reason it failed (then the metrics are NaN).
-    public var note: String
+    package var note: String
 
-    public init(name: String, explanation: String, rocAUC: Double, averagePrecision: Double, fitSeconds: Double,
+    package init(name: String, explanation: String, rocAUC: Double, averagePrecision: Double, fitSeconds: Double,
                 note: String = "") {
         self.name = name
         self.explanation = explanation
@@ -26,7 +26,7 @@ extension HTMLReport {
     /// The demo's report: the few-shot comparison on a new domain (a chart and the table, with
     /// the scenario it was measured on), then the leaderboard of detectors on the bundled
     /// datasets with every dataset's curves and histograms.
-    public static func demo(story: String, scenario: [Setting], comparison: [ComparisonRow], conclusion: String? = nil,
+    package static func demo(story: String, scenario: [Setting], comparison: [ComparisonRow], conclusion: String? = nil,
                             leaderboard: [ReportDataset], settings: [Setting], generated: Date = Date()) -> HTMLReport {
         var page = HTMLReport(title: "AnomalyKit demo", generated: generated)
         page.paragraph(story)

@@ -6,7 +6,7 @@ import Foundation
 /// Every text it is given is escaped when rendered.
 public struct HTMLReport: Sendable {
     /// One piece of the page, in order.
-    public enum Block: Sendable {
+    package enum Block: Sendable {
         case heading(String, level: Int)
         case paragraph(String)
         /// A table; cells that read as numbers are right-aligned.
@@ -32,19 +32,19 @@ public struct HTMLReport: Sendable {
     public var title: String
     /// When the report was made (shown in its footer and settings).
     public var generated: Date
-    public private(set) var blocks: [Block] = []
+    package private(set) var blocks: [Block] = []
 
     public init(title: String, generated: Date = Date()) {
         self.title = title
         self.generated = generated
     }
 
-    public mutating func add(_ block: Block) { blocks.append(block) }
+    package mutating func add(_ block: Block) { blocks.append(block) }
     public mutating func heading(_ text: String, level: Int = 2) { add(.heading(text, level: min(max(level, 2), 4))) }
     public mutating func paragraph(_ text: String) { add(.paragraph(text)) }
     public mutating func table(_ header: [String], _ rows: [[String]]) { add(.table(header: header, rows: rows)) }
     public mutating func settings(_ items: [Setting]) { add(.settings(items)) }
-    public mutating func figures(_ plots: [any SVGFigure]) { if !plots.isEmpty { add(.figures(plots)) } }
+    package mutating func figures(_ plots: [any SVGFigure]) { if !plots.isEmpty { add(.figures(plots)) } }
     public mutating func note(_ text: String) { add(.note(text)) }
 
     /// The date as the report prints it: ISO 8601 in UTC, to the second.

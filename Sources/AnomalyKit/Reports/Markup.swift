@@ -2,11 +2,11 @@ import Foundation
 
 /// Escaping and number formatting shared by the HTML and SVG writers: every piece of text that
 /// reaches a report (dataset and file names, parameters, error messages) goes through `escape`.
-public enum Markup {
+package enum Markup {
     /// `text` with `&`, `<`, `>`, `"` and `'` replaced by entities: safe in element content and
     /// in quoted attribute values of HTML and SVG. Control characters other than tab and
     /// newline, which XML forbids, become U+FFFD.
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         out.reserveCapacity(text.utf8.count)
         for scalar in text.unicodeScalars {
@@ -29,14 +29,14 @@ public enum Markup {
     }
 
     /// A metric for a table: fixed `digits` decimals, "—" for NaN.
-    public static func number(_ v: Double, digits: Int = 3) -> String {
+    package static func number(_ v: Double, digits: Int = 3) -> String {
         guard v.isFinite else { return v.isNaN ? "—" : (v > 0 ? "∞" : "−∞") }
         return String(format: "%.\(digits)f", v)
     }
 
     /// A short label for an axis tick or a threshold: up to 3 significant digits, scientific
     /// notation for very large or small magnitudes.
-    public static func compact(_ v: Double) -> String {
+    package static func compact(_ v: Double) -> String {
         guard v.isFinite else { return v.isNaN ? "nan" : (v > 0 ? "inf" : "-inf") }
         if v == 0 { return "0" }
         let m = abs(v)

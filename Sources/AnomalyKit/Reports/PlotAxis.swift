@@ -2,13 +2,13 @@ import Foundation
 
 /// One axis of a plot: its data range and the "nice" tick values (1, 2 or 5 × 10ᵏ apart) that
 /// label it.
-public struct PlotAxis: Sendable, Equatable {
-    public var label: String
-    public var lower: Double
-    public var upper: Double
+package struct PlotAxis: Sendable, Equatable {
+    package var label: String
+    package var lower: Double
+    package var upper: Double
 
     /// An axis over `lower...upper`; an empty or non-finite range is widened so it can be drawn.
-    public init(label: String, lower: Double, upper: Double) {
+    package init(label: String, lower: Double, upper: Double) {
         self.label = label
         var lo = lower.isFinite ? lower : 0, hi = upper.isFinite ? upper : 1
         if hi < lo { swap(&lo, &hi) }
@@ -22,10 +22,10 @@ public struct PlotAxis: Sendable, Equatable {
     }
 
     /// The unit interval, as ROC and precision–recall plots use.
-    public static func unit(_ label: String) -> PlotAxis { PlotAxis(label: label, lower: 0, upper: 1) }
+    package static func unit(_ label: String) -> PlotAxis { PlotAxis(label: label, lower: 0, upper: 1) }
 
     /// Tick values inside the range, about `target` of them, on a 1-2-5 step.
-    public func ticks(target: Int = 5) -> [Double] {
+    package func ticks(target: Int = 5) -> [Double] {
         let step = Self.niceStep(upper / Double(max(target, 1)) - lower / Double(max(target, 1)))
         var ticks: [Double] = []
         var k = (lower / step).rounded(.up)

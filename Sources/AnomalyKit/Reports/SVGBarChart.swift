@@ -1,26 +1,26 @@
 /// A horizontal bar chart of one value per named row on a fixed axis (the demo's comparison of
 /// approaches by ROC-AUC): names left of the bars, so long names never collide, each value at
 /// its bar's end, and an optional dashed reference (0.5: ranking at random).
-public struct SVGBarChart: SVGFigure {
-    public struct Row: Sendable {
-        public var name: String
+package struct SVGBarChart: SVGFigure {
+    package struct Row: Sendable {
+        package var name: String
         /// NaN draws no bar and prints "—" (an approach that could not run).
-        public var value: Double
-        public var color: String
-        public init(name: String, value: Double, color: String) {
+        package var value: Double
+        package var color: String
+        package init(name: String, value: Double, color: String) {
             self.name = name
             self.value = value
             self.color = color
         }
     }
 
-    public var title: String
-    public var axis: PlotAxis
-    public var rows: [Row]
-    public var reference: Double?
-    public var width: Double
+    package var title: String
+    package var axis: PlotAxis
+    package var rows: [Row]
+    package var reference: Double?
+    package var width: Double
 
-    public init(title: String, axis: PlotAxis, rows: [Row], reference: Double? = nil, width: Double = 560) {
+    package init(title: String, axis: PlotAxis, rows: [Row], reference: Double? = nil, width: Double = 560) {
         self.title = title
         self.axis = axis
         self.rows = rows
@@ -28,7 +28,7 @@ public struct SVGBarChart: SVGFigure {
         self.width = width
     }
 
-    public func render() -> String {
+    package func render() -> String {
         let c = Markup.coordinate
         let longest = rows.map(\.name.count).max() ?? 4
         let left = min(Double(longest) * 6.6 + 16, width * 0.45), right = 48.0, top = 30.0, rowHeight = 26.0

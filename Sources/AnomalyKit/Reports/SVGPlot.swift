@@ -7,54 +7,54 @@ import Foundation
 ///
 /// Elements carry classes (`curve`, `bar`, `threshold`, `reference`) and `data-series` names so
 /// a report can be checked without rendering it.
-public struct SVGPlot: SVGFigure {
+package struct SVGPlot: SVGFigure {
     /// How a series joins its points.
-    public enum Join: Sendable { case straight, steps }
+    package enum Join: Sendable { case straight, steps }
 
-    public struct Series: Sendable {
-        public var name: String
-        public var color: String
-        public var points: [CurvePoint]
-        public var join: Join
-        public var dashed: Bool
+    package struct Series: Sendable {
+        package var name: String
+        package var color: String
+        package var points: [CurvePoint]
+        package var join: Join
+        package var dashed: Bool
         /// Extra classes of the path, e.g. `roc`.
-        public var classes: String
+        package var classes: String
     }
 
-    public struct Bar: Sendable {
-        public var lower: Double, upper: Double, height: Double
-        public var color: String
-        public var classes: String
+    package struct Bar: Sendable {
+        package var lower: Double, upper: Double, height: Double
+        package var color: String
+        package var classes: String
     }
 
-    public struct Marker: Sendable {
-        public var x: Double
-        public var label: String
-        public var color: String
-        public var classes: String
+    package struct Marker: Sendable {
+        package var x: Double
+        package var label: String
+        package var color: String
+        package var classes: String
     }
 
-    public struct LegendEntry: Sendable {
-        public enum Swatch: Sendable { case line, dashed, box, none }
-        public var label: String
-        public var color: String
-        public var swatch: Swatch
+    package struct LegendEntry: Sendable {
+        package enum Swatch: Sendable { case line, dashed, box, none }
+        package var label: String
+        package var color: String
+        package var swatch: Swatch
     }
 
-    public var title: String
-    public var x: PlotAxis
-    public var y: PlotAxis
-    public var width: Double
-    public var height: Double
+    package var title: String
+    package var x: PlotAxis
+    package var y: PlotAxis
+    package var width: Double
+    package var height: Double
     /// Room for the legend right of the plot area; 0 draws no legend.
-    public var legendWidth: Double
-    public private(set) var series: [Series] = []
-    public private(set) var bars: [Bar] = []
-    public private(set) var markers: [Marker] = []
-    public private(set) var references: [[CurvePoint]] = []
-    public private(set) var legend: [LegendEntry] = []
+    package var legendWidth: Double
+    package private(set) var series: [Series] = []
+    package private(set) var bars: [Bar] = []
+    package private(set) var markers: [Marker] = []
+    package private(set) var references: [[CurvePoint]] = []
+    package private(set) var legend: [LegendEntry] = []
 
-    public init(title: String, x: PlotAxis, y: PlotAxis, width: Double = 470, height: Double = 300, legendWidth: Double = 150) {
+    package init(title: String, x: PlotAxis, y: PlotAxis, width: Double = 470, height: Double = 300, legendWidth: Double = 150) {
         self.title = title
         self.x = x
         self.y = y
@@ -64,14 +64,14 @@ public struct SVGPlot: SVGFigure {
     }
 
     /// Adds a curve with a legend entry `name`.
-    public mutating func addSeries(_ name: String, points: [CurvePoint], color: String, join: Join = .straight,
+    package mutating func addSeries(_ name: String, points: [CurvePoint], color: String, join: Join = .straight,
                                    dashed: Bool = false, classes: String = "") {
         series.append(Series(name: name, color: color, points: points, join: join, dashed: dashed, classes: classes))
         legend.append(LegendEntry(label: name, color: color, swatch: dashed ? .dashed : .line))
     }
 
     /// Adds bars from `lower` to `upper` on the x axis, `height` tall; one legend entry `name`.
-    public mutating func addBars(_ name: String, _ spans: [(lower: Double, upper: Double, height: Double)],
+    package mutating func addBars(_ name: String, _ spans: [(lower: Double, upper: Double, height: Double)],
                                  color: String, classes: String = "") {
         bars += spans.map { Bar(lower: $0.lower, upper: $0.upper, height: $0.height, color: color, classes: classes) }
         legend.append(LegendEntry(label: name, color: color, swatch: .box))
@@ -79,14 +79,14 @@ public struct SVGPlot: SVGFigure {
 
     /// Adds a vertical marker at `x` (a threshold), labelled in the legend, with an optional
     /// second legend line `detail`.
-    public mutating func addMarker(at x: Double, label: String, detail: String? = nil, color: String, classes: String = "") {
+    package mutating func addMarker(at x: Double, label: String, detail: String? = nil, color: String, classes: String = "") {
         markers.append(Marker(x: x, label: label, color: color, classes: classes))
         legend.append(LegendEntry(label: label, color: color, swatch: .dashed))
         if let detail { legend.append(LegendEntry(label: detail, color: color, swatch: .none)) }
     }
 
     /// Adds a thin grey dashed line with no legend entry (the chance diagonal, a baseline).
-    public mutating func addReference(_ points: [CurvePoint]) { references.append(points) }
+    package mutating func addReference(_ points: [CurvePoint]) { references.append(points) }
 
     // Layout of the plot area inside the picture.
     private var left: Double { 58 }
@@ -103,7 +103,7 @@ public struct SVGPlot: SVGFigure {
     private func py(_ v: Double) -> Double { top + plotHeight - min(max(y.share(v), -0.02), 1.02) * plotHeight }
 
     /// The chart as one `<svg>` element.
-    public func render() -> String {
+    package func render() -> String {
         let c = Markup.coordinate
         var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"plot\" width=\"\(c(width))\" height=\"\(c(pictureHeight))\" "
             + "viewBox=\"0 0 \(c(width)) \(c(pictureHeight))\" role=\"img\" aria-label=\"\(Markup.escape(title))\" "
@@ -213,22 +213,22 @@ public struct SVGPlot: SVGFigure {
 }
 
 /// A chart that renders itself as one `<svg>` element (a report lays several out in a row).
-public protocol SVGFigure: Sendable {
+package protocol SVGFigure: Sendable {
     func render() -> String
 }
 
 /// Colours for series that stay apart on screen and in print (Tableau 10, then four more).
-public enum PlotPalette {
-    public static let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+package enum PlotPalette {
+    package static let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                                 "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39"]
     /// The `i`th colour; past the palette the colours repeat, dashed (see `dashed(_:)`).
-    public static func color(_ i: Int) -> String { colors[i % colors.count] }
+    package static func color(_ i: Int) -> String { colors[i % colors.count] }
     /// Whether the `i`th series is drawn dashed to tell it from an earlier one of the same colour.
-    public static func dashed(_ i: Int) -> Bool { (i / colors.count) % 2 == 1 }
+    package static func dashed(_ i: Int) -> Bool { (i / colors.count) % 2 == 1 }
     /// Normal rows in histograms.
-    public static let normal = "#1f77b4"
+    package static let normal = "#1f77b4"
     /// Anomalous rows in histograms.
-    public static let anomalous = "#d62728"
+    package static let anomalous = "#d62728"
     /// Threshold markers.
-    public static let threshold = "#222222"
+    package static let threshold = "#222222"
 }

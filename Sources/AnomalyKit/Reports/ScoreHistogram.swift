@@ -1,13 +1,13 @@
 /// Counts of normal and anomalous rows per score bin, on bins shared by both classes — what a
 /// report draws to show how far apart a detector puts the two, and where its threshold falls.
-public struct ScoreHistogram: Sendable, Equatable {
+package struct ScoreHistogram: Sendable, Equatable {
     /// `bins + 1` increasing bin edges; bin `i` is `[edges[i], edges[i + 1])`, the last one closed.
-    public let edges: [Double]
-    public let normal: [Int]
-    public let anomalous: [Int]
+    package let edges: [Double]
+    package let normal: [Int]
+    package let anomalous: [Int]
     /// Rows scoring above the last edge (a long tail cut off so the bulk stays readable); they
     /// are counted in the last bin.
-    public let aboveRange: Int
+    package let aboveRange: Int
 
     /// Bins over the scores' range. A long upper tail is cut so the bulk stays readable: while
     /// the rows above the 99th (then 95th, then 90th) percentile would take more than two
@@ -15,7 +15,7 @@ public struct ScoreHistogram: Sendable, Equatable {
     /// (`aboveRange`). The range is widened to hold `threshold` unless the scores would then fill
     /// less than a third of it (`holds(_:)` tells). Non-finite scores are left out.
     /// - Complexity: O(n log n)
-    public init(scores: [Double], labels: [Int], bins: Int = 30, threshold: Double? = nil) {
+    package init(scores: [Double], labels: [Int], bins: Int = 30, threshold: Double? = nil) {
         precondition(scores.count == labels.count, "one label per score")
         let bins = max(bins, 1)
         let finite = scores.filter(\.isFinite).sorted()
@@ -52,11 +52,11 @@ public struct ScoreHistogram: Sendable, Equatable {
     }
 
     /// Whether `threshold` lies within the bins' range (a marker outside is drawn at the edge).
-    public func holds(_ threshold: Double) -> Bool { threshold >= edges[0] && threshold <= edges[edges.count - 1] }
+    package func holds(_ threshold: Double) -> Bool { threshold >= edges[0] && threshold <= edges[edges.count - 1] }
 
     /// Each bin's count as a share of its class's rows (0 for an empty class), so classes of
     /// very different sizes can be drawn on one axis.
-    public func shares(of counts: [Int]) -> [Double] {
+    package func shares(of counts: [Int]) -> [Double] {
         let total = counts.reduce(0, +)
         return counts.map { total == 0 ? 0 : Double($0) / Double(total) }
     }

@@ -150,13 +150,13 @@ extension DetectorSelector {
     }
 
     /// A selector from the bytes of a selector file; `path` names it in errors.
-    public static func decode(_ data: Data, file path: String) throws -> DetectorSelector {
+    package static func decode(_ data: Data, file path: String) throws -> DetectorSelector {
         let (tensors, metadata) = try SafeTensors.decode(data, file: path)
         guard metadata["format"] == "anomalykit-selector" else {
             throw AnomalyError.model("is not a selector file (format '\(metadata["format"] ?? "none")')", field: "format").inFile(path)
         }
         guard metadata["format_version"] == "\(formatVersion)" else {
-            throw AnomalyError.model("selector format version \(metadata["format_version"] ?? "?") is not \(formatVersion); rebuild it with select-train", field: "format_version").inFile(path)
+            throw AnomalyError.model("selector format version \(metadata["format_version"] ?? "?") is not \(formatVersion)", field: "format_version", hint: .retrainSelector).inFile(path)
         }
         guard let text = metadata["names"], let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
               let detectors = object["detectors"] as? [String], let datasets = object["datasets"] as? [String],
@@ -164,7 +164,7 @@ extension DetectorSelector {
             throw AnomalyError.model("lacks the detector, dataset or feature names", field: "names").inFile(path)
         }
         guard features == MetaFeatures.names else {
-            throw AnomalyError.model("was trained on other meta-features; rebuild it with select-train", field: "feature_names").inFile(path)
+            throw AnomalyError.model("was trained on other meta-features", field: "feature_names", hint: .retrainSelector).inFile(path)
         }
         for d in detectors where !DetectorRegistry.names.contains(d) {
             throw AnomalyError.model("names the detector '\(d)', unknown to this version", field: "detectors").inFile(path)

@@ -19,7 +19,7 @@ public enum MetaFeatures {
         return n
     }()
 
-    public static let sampleRows = 5000
+    package static let sampleRows = 5000
     public static let minimumRows = 20
 
     /// The meta-features of `x` (all finite). - Throws: for fewer than `minimumRows` rows,

@@ -9,7 +9,7 @@ import Foundation
 public enum ShippedSelector {
     public static func load() throws -> DetectorSelector {
         guard !ShippedSelectorData.base64.isEmpty else {
-            throw AnomalyError.model("this build has no shipped selector; run scripts/build-selector or pass --selector FILE", field: "selector")
+            throw AnomalyError.model("this build has no shipped selector", field: "selector", hint: .giveSelectorFile)
         }
         guard let data = Data(base64Encoded: ShippedSelectorData.base64) else {
             throw AnomalyError.model("the embedded selector is not valid base64", field: "ShippedSelectorData")

@@ -35,7 +35,7 @@ public struct IsolationForest: Detector {
     public var seed: Int
 
     /// The contamination whose training-score percentile sets the score offset (PyOD's default).
-    public static let offsetContamination = 0.1
+    package static let offsetContamination = 0.1
 
     public static let declaration = DetectorDeclaration<Self>(
         name: "iforest",

@@ -2,12 +2,12 @@ import AnomalyMath
 import Foundation
 
 /// Helpers shared by the isolation-forest code: the average path length `c(n)` and the tree builder.
-public enum IsolationMath {
+package enum IsolationMath {
     /// The average path length of an unsuccessful search in a binary search tree of `n` points,
     /// `c(n) = 2·(ln(n − 1) + γ) − 2·(n − 1)/n`, with `c(n) = 0` for `n ≤ 1` and `c(2) = 1`
     /// (scikit-learn's `_average_path_length`). - Complexity: O(1)
     @inlinable
-    public static func averagePathLength(_ n: Int) -> Double {
+    package static func averagePathLength(_ n: Int) -> Double {
         if n <= 1 { return 0 }
         if n == 2 { return 1 }
         let m = Double(n)

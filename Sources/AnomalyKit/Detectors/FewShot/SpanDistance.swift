@@ -96,7 +96,7 @@ public struct FittedSpan: FittedDetector {
 
     /// A meta-learned model with directions but no support yet (`meta-train --method metric`):
     /// it scores once given a support set (`refitted(on:)`, `score --support`).
-    public static func unfitted(settings: SpanDistance, directions: Matrix, typicalScores: [Double]) throws -> FittedSpan {
+    package static func unfitted(settings: SpanDistance, directions: Matrix, typicalScores: [Double]) throws -> FittedSpan {
         try FittedSpan(settings: settings, support: Matrix(rows: 0, cols: directions.cols), directions: directions,
                    trainingScores: typicalScores)
     }
@@ -112,7 +112,7 @@ public struct FittedSpan: FittedDetector {
     public func scores(_ data: Matrix) throws -> [Double] {
         try validateForScoring(data)
         guard let scorer else {
-            throw AnomalyError.model("this few-shot model has no support rows yet: give it a few normal rows of the task", field: "support")
+            throw AnomalyError.model("this few-shot model has no support rows yet", field: "support", hint: .giveSupportRows)
         }
         return scorer.distances(data)
     }

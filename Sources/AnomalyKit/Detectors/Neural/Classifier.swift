@@ -51,7 +51,7 @@ public struct Classifier: NeuralDetector {
 
     public func validateLabels(_ labels: [Int]?, rows: Int) throws {
         guard let labels else {
-            throw AnomalyError.parameter("labels", "classifier needs a label for every training row (--label-column)")
+            throw AnomalyError.parameter("labels", "classifier needs a label for every training row", hint: .giveLabels)
         }
         let anomalies = labels.filter { $0 == 1 }.count
         guard anomalies > 0, anomalies < labels.count else {

@@ -46,7 +46,7 @@ public struct DevNet: NeuralDetector {
 
     public func validateLabels(_ labels: [Int]?, rows: Int) throws {
         guard let labels else {
-            throw AnomalyError.parameter("labels", "devnet needs labels: 1 for the known anomalies, 0 for the other rows (--label-column)")
+            throw AnomalyError.parameter("labels", "devnet needs labels: 1 for the known anomalies, 0 for the other rows", hint: .giveLabels)
         }
         let anomalies = labels.filter { $0 == 1 }.count
         guard anomalies > 0 else { throw AnomalyError.parameter("labels", "devnet needs at least one row labelled 1 (a known anomaly)") }

@@ -4,12 +4,12 @@ import Foundation
 
 /// Per-feature standardisation learned on the training rows (PyOD's `preprocessing=True`):
 /// `(x − mean) / std`, with a zero standard deviation treated as 1.
-public struct Standardizer: Sendable, Equatable {
-    public var mean: [Float]
-    public var scale: [Float]
+package struct Standardizer: Sendable, Equatable {
+    package var mean: [Float]
+    package var scale: [Float]
 
     /// - Complexity: O(n·d), accumulated in `Double`.
-    public init(fitting x: Matrix) {
+    package init(fitting x: Matrix) {
         let n = max(1, x.rows), d = x.cols
         var mean = [Double](repeating: 0, count: d), sq = [Double](repeating: 0, count: d)
         x.values.withUnsafeBufferPointer { v in
@@ -21,12 +21,12 @@ public struct Standardizer: Sendable, Equatable {
         self.scale = sq.map { s in let sd = (s / Double(n)).squareRoot(); return sd > 0 ? Float(sd) : 1 }
     }
 
-    public init(mean: [Float], scale: [Float]) {
+    package init(mean: [Float], scale: [Float]) {
         self.mean = mean
         self.scale = scale
     }
 
-    public func transform(_ x: Matrix) -> Matrix {
+    package func transform(_ x: Matrix) -> Matrix {
         var out = x
         let d = x.cols
         out.values.withUnsafeMutableBufferPointer { v in
@@ -37,11 +37,11 @@ public struct Standardizer: Sendable, Equatable {
 }
 
 /// The training labels split once by class (1 = anomaly), so per-batch losses never rescan them.
-public struct LabelIndex: Sendable {
-    public let anomalies: [Int]
-    public let others: [Int]
+package struct LabelIndex: Sendable {
+    package let anomalies: [Int]
+    package let others: [Int]
 
-    public init(_ labels: [Int]) {
+    package init(_ labels: [Int]) {
         anomalies = labels.indices.filter { labels[$0] == 1 }
         others = labels.indices.filter { labels[$0] != 1 }
     }
@@ -53,15 +53,15 @@ public struct TrainedNetwork: Sendable {
     public var network: Network
     public var parameters: ParameterSet
     public var buffers: ParameterSet
-    public var standardizer: Standardizer?
+    package var standardizer: Standardizer?
     public var extras: [String: Matrix]
     /// The labels of the rows being trained on, indexed by class (training only; not saved).
-    public var labelIndex: LabelIndex?
+    package var labelIndex: LabelIndex?
 
     /// The label index for `labels`: the precomputed one during training, else built now.
-    public func labelIndex(for labels: [Int]?) -> LabelIndex { labelIndex ?? LabelIndex(labels ?? []) }
+    package func labelIndex(for labels: [Int]?) -> LabelIndex { labelIndex ?? LabelIndex(labels ?? []) }
 
-    public init(network: Network, parameters: ParameterSet, buffers: ParameterSet, standardizer: Standardizer?,
+    package init(network: Network, parameters: ParameterSet, buffers: ParameterSet, standardizer: Standardizer?,
                 extras: [String: Matrix] = [:]) {
         self.network = network
         self.parameters = parameters
@@ -124,7 +124,7 @@ public struct TrainedNetwork: Sendable {
     }
 
     /// Reads the tensors for `network` back, checking every name and shape.
-    public init(network: Network, state: DetectorState, standardized: Bool, extras: [String: [Int]] = [:],
+    package init(network: Network, state: DetectorState, standardized: Bool, extras: [String: [Int]] = [:],
                 seed: UInt64 = 0) throws {
         let template = network.initialise(seed: seed)
         func load(_ set: ParameterSet, prefix: String) throws -> ParameterSet {
@@ -219,7 +219,7 @@ public protocol NeuralDetector: Detector where Fitted: FittedNeuralDetector {
     var training: NeuralTraining { get }
     /// The network for `features` input features.
     func network(features: Int) -> Network
-    /// The part `--new-head` re-initialises.
+    /// The part a new head re-initialises (`FineTuning.newHead`).
     static var headPart: String { get }
     /// Detector-specific arrays computed before training (e.g. Deep SVDD's centre) from the
     /// prepared (standardised) training rows.
@@ -290,8 +290,8 @@ extension FittedNeuralDetector {
 }
 
 /// The shared training procedure of the neural detectors.
-public enum NeuralFitting {
-    public static func fit<D: NeuralDetector>(_ detector: D, _ data: Matrix, labels: [Int]?, start: TrainedNetwork?,
+package enum NeuralFitting {
+    package static func fit<D: NeuralDetector>(_ detector: D, _ data: Matrix, labels: [Int]?, start: TrainedNetwork?,
                                               tuning: FineTuning?, checkLabels: Bool = true) throws -> D.Fitted {
         let name = D.descriptor.name
         try detector.validateForFitting(data, minimumRows: 2)
@@ -309,7 +309,7 @@ public enum NeuralFitting {
             if tuning.refitStandardizer && start.standardizer != nil { start.standardizer = Standardizer(fitting: data) }
             if tuning.newHead {
                 guard let head = start.network.layer(D.headPart) else {
-                    throw AnomalyError.parameter("new-head", "the \(name) network has no '\(D.headPart)' part")
+                    throw AnomalyError.parameter("newHead", "the \(name) network has no '\(D.headPart)' part")
                 }
                 var rng = SeededGenerator(seed: tuning.seed &+ 0x5eed)
                 var fresh = ParameterSet(), freshBuffers = ParameterSet()
@@ -380,7 +380,7 @@ public enum NeuralFitting {
     }
 
     /// The detector's loss on all rows of `x` (prepared) and its gradients, by parameter name.
-    public static func lossGradients<D: NeuralDetector>(_ detector: D, _ model: TrainedNetwork, x: Matrix, labels: [Int]?, seed: UInt64,
+    package static func lossGradients<D: NeuralDetector>(_ detector: D, _ model: TrainedNetwork, x: Matrix, labels: [Int]?, seed: UInt64,
                                                         trainable: @escaping @Sendable (String) -> Bool = { _ in true })
         -> (Float, [String: Matrix]) {
         var m = model
@@ -422,7 +422,7 @@ public enum NeuralFitting {
     static let activations = ["relu", "leaky_relu", "tanh", "sigmoid", "gelu", "identity"]
 
     /// An `encoder` of hidden blocks and a one-output linear `head`: the scoring networks of
-    /// DevNet and the classifier (so `--freeze encoder --new-head` means the same for both).
+    /// DevNet and the classifier (so freezing `encoder` with a new head means the same for both).
     static func scoringNetwork(features d: Int, hidden: [Int], activation: String, dropout: Double) -> Network {
         Network([
             .init("encoder", .perceptron(inputs: d, hidden: hidden, outputs: nil, activation: Self.activation(activation),

@@ -25,7 +25,7 @@ public struct LOF: Detector {
     public var metric: String
 
     /// scikit-learn's guard against division by zero in the reachability density.
-    public static let densityEpsilon = 1e-10
+    package static let densityEpsilon = 1e-10
 
     public static let declaration = DetectorDeclaration<Self>(
         name: "lof",
@@ -42,7 +42,7 @@ public struct LOF: Detector {
     }
 
     /// The number of neighbours used for `trainingRows` rows: `min(n_neighbors, rows − 1)`, at least 1.
-    public func effectiveNeighbors(trainingRows: Int) -> Int { max(1, min(neighbors, trainingRows - 1)) }
+    package func effectiveNeighbors(trainingRows: Int) -> Int { max(1, min(neighbors, trainingRows - 1)) }
 
     /// - Complexity: the neighbour search of every training row, plus O(n·k).
     public func fit(_ data: Matrix) throws -> FittedLOF {
@@ -140,7 +140,7 @@ public struct FittedLOF: FittedDetector {
     }
 
     /// The neighbours used: `min(n_neighbors, training rows − 1)`.
-    public var effectiveNeighbors: Int { settings.effectiveNeighbors(trainingRows: index.count) }
+    package var effectiveNeighbors: Int { settings.effectiveNeighbors(trainingRows: index.count) }
 
     /// The training rows.
     public var training: Matrix { index.reference }
