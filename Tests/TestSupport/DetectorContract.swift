@@ -11,7 +11,8 @@ import Testing
 /// - save → load gives identical scores, threshold and parameters;
 /// - scoring is batch independent: a row's score in a 3-row batch equals its score in the full
 ///   batch (exactly: these detectors score in fixed-shape blocks, so on one machine the bits agree);
-/// - scoring is row-order invariant: permuting the scored rows permutes the scores;
+/// - scoring is row-order invariant: permuting the scored rows permutes the scores (to 1e-9
+///   relative in Double, 1e-5 for the Float networks: a moved row can land in another BLAS block);
 /// - a feature-count mismatch is refused (by the model and by the fitted detector);
 /// - NaN is refused when fitting and when scoring, naming the row and the column;
 /// - the same seed gives the same scores (the detector fitted twice);
@@ -89,15 +90,18 @@ public func checkDetectorContract(_ name: String, on data: Dataset = DetectorCon
             sourceLocation: sourceLocation)
 
     // Row-order invariance: permuting the scored rows permutes the scores. Moving a row to another
-    // place of the batch can move it to another BLAS block (another kernel edge), so this is
-    // promised to 1e-9 relative, not bit for bit (issue 13, section 1).
+    // place of the batch can move it into another BLAS block (another kernel edge), so this is
+    // promised to a tolerance (issue 13, section 1), not bit for bit: 1e-9 relative for the
+    // detectors that score in Double; for the neural ones, which run in Float, 1e-5 relative to
+    // max(|score|, 1e-3 · the largest |score|).
     var rng = SeededGenerator(seed: 5)
     var order = Array(0..<x.rows)
     for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(below: i + 1)) }
     let permuted = try model.scores(x.rows(at: order)), expected = order.map { scores[$0] }
     let moved = zip(permuted, expected).filter { $0 != $1 }.count
-    let gap = maxRelativeError(permuted, expected, atol: 1e-12)
-    #expect(gap <= 1e-9, "\(name): scores depend on the row order: \(moved) rows differ, up to \(gap) relative",
+    let float = type(of: detector).descriptor.family == "neural"
+    let gap = float ? maxRelativeError(permuted, expected, floorFractionOfLargest: 1e-3) : maxRelativeError(permuted, expected, atol: 1e-12)
+    #expect(gap <= (float ? 1e-5 : 1e-9), "\(name): scores depend on the row order: \(moved) rows differ, up to \(gap) relative",
             sourceLocation: sourceLocation)
 
     // A feature-count mismatch is refused, by the model and by the fitted detector.
