@@ -1,5 +1,6 @@
 import AnomalyMath
 import AnomalyNN
+import MathTestSupport
 import Testing
 
 /// The training loop of Training.swift.
@@ -43,8 +44,7 @@ import Testing
     /// relative (Float training, two SGD steps; Adam's normalised step would turn a rounding
     /// difference in a near-zero gradient into a full step), not bitwise.
     @Test func blasThreadCountChangesWeightsOnlyByRounding() throws {
-        var rng = SeededGenerator(seed: 3)
-        let x = Matrix(rows: 512, cols: 512, values: (0..<(512 * 512)).map { _ in Float(rng.nextGaussian()) })
+        let x = DataGenerators.gaussian(512, 512, seed: 3)
         let net = Network([.init("fc", .perceptron(inputs: 512, hidden: [256], outputs: 512))])
         func train() throws -> ParameterSet {
             var (p, b) = net.initialise(seed: 1)

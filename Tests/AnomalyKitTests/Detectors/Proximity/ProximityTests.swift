@@ -4,9 +4,11 @@ import Foundation
 import Testing
 import TestSupport
 
+// The tests shared by KNN and LOF (Detectors/Proximity); LOF's own are in LOFTests.swift.
+
 /// A fixture written by scripts/fixtures/make_proximity_fixtures.py (PyOD KNN and LOF scores), read
 /// through `PyODFixture` into this family's shape.
-private struct ProximityFixture: Decodable {
+struct ProximityFixture: Decodable {
     struct Case: Decodable {
         var detector: String
         var params: [String: ParameterValue]
@@ -23,6 +25,12 @@ private struct ProximityFixture: Decodable {
     var train: [[Double]]
     var test: [[Double]]
     var cases: [Case]
+
+    /// scikit-learn's neighbours of a case as `Neighbors`.
+    static func neighbors(_ indices: [[Int]], _ distances: [[Double]]) -> Neighbors {
+        Neighbors(queryCount: indices.count, k: indices.first?.count ?? 0,
+                  indices: indices.flatMap { $0.map { Int32($0) } }, distances: distances.flatMap { $0 })
+    }
 
     static func load(_ name: String) throws -> ProximityFixture { try PyODFixture(name).decode(ProximityFixture.self) }
 }
@@ -52,39 +60,6 @@ private func fitAny(_ detector: any Detector, _ x: Matrix) throws -> any FittedD
             }
             #expect(trainError < 1e-6, "\(name) \(c.detector) \(c.params): train error \(trainError)")
             #expect(testError < 1e-6, "\(name) \(c.detector) \(c.params): test error \(testError)")
-        }
-    }
-
-    private static func neighbors(_ indices: [[Int]], _ distances: [[Double]]) -> Neighbors {
-        Neighbors(queryCount: indices.count, k: indices.first?.count ?? 0,
-                  indices: indices.flatMap { $0.map { Int32($0) } }, distances: distances.flatMap { $0 })
-    }
-
-    @Test(arguments: fixtures)
-    func lofFormulaMatchesScikitLearnOnItsNeighbours(fixture name: String) throws {
-        let fixture = try ProximityFixture.load(name)
-        let train = Matrix(fixture.train)
-        let test = Matrix(fixture.test)
-        for c in fixture.cases where c.detector == "lof" {
-            let k = try #require(c.n_neighbors_)
-            let skTrain = Self.neighbors(try #require(c.train_neighbors), try #require(c.train_distances))
-            let skTest = Self.neighbors(try #require(c.test_neighbors), try #require(c.test_distances))
-            // Our exact search finds the same distances (ties only change which row is which).
-            let fitted = try LOF(neighbors: k).fit(train)
-            let ours = fitted.index.neighborsOfReferenceRows(k: k)
-            #expect(maxRelativeError(ours.distances, skTrain.distances, floorFractionOfLargest: 1e-3) < 1e-9)
-            #expect(maxRelativeError(try fitted.neighbors(of: test).distances, skTest.distances, floorFractionOfLargest: 1e-3) < 1e-9)
-            // Given scikit-learn's neighbours, the LOF formula reproduces PyOD's scores.
-            let factors = try LOF.trainingFactors(skTrain)
-            #expect(maxRelativeError(factors.scores, c.train_scores, floorFractionOfLargest: 1e-3) < 1e-9)
-            let skFitted = try FittedLOF(settings: LOF(neighbors: k), featureCount: train.cols,
-                                         trainingScores: factors.scores,
-                                         state: DetectorState(tensors: [
-                                             "training": Tensor(train),
-                                             "k_distance": Tensor(doubles: factors.kDistance),
-                                             "lrd": Tensor(doubles: factors.density),
-                                         ]))
-            #expect(maxRelativeError(try skFitted.scores(neighbors: skTest), c.test_scores, floorFractionOfLargest: 1e-3) < 1e-9)
         }
     }
 }
@@ -193,15 +168,6 @@ private func fitAny(_ detector: any Detector, _ x: Matrix) throws -> any FittedD
         #expect(throws: AnomalyError.self) { try fitted.scores(Matrix(rows: 2, cols: 3)) }
         #expect(throws: AnomalyError.self) { try fitted.scores(Matrix([[Float.nan, 0]])) }
         #expect(try fitted.scores(Matrix(rows: 0, cols: 2)) == [])
-    }
-
-    @Test func lofCapsNeighborsAtRowsMinusOneLikeScikitLearn() throws {
-        let x = Self.data.x.rows(at: Array(0..<12))
-        let capped = try LOF(neighbors: 50).fit(x)
-        let explicit = try LOF(neighbors: 11).fit(x)
-        #expect(capped.effectiveNeighbors == 11)
-        #expect(capped.trainingScores == explicit.trainingScores)
-        #expect(try capped.scores(Self.data.x) == explicit.scores(Self.data.x))
     }
 
     @Test func parametersRoundTripThroughTheRegistry() throws {
