@@ -22,7 +22,7 @@ import Testing
 /// Few-shot detectors (family "few-shot") train on 20 normal rows; the others on all rows.
 public enum DetectorContract {
     /// The contract's dataset: bundled WBC.
-    public static let dataset: Dataset = try! TestSupport.bundledDataset("42_WBC.npz")
+    public static func dataset() throws -> Dataset { try TestSupport.bundledDataset("42_WBC.npz") }
 
     /// The training data for `name`: all of `data`, or 20 of its normal rows for few-shot detectors.
     public static func training(for name: String, _ data: Dataset) throws -> Dataset {
@@ -70,8 +70,9 @@ public enum DetectorContract {
 }
 
 /// Runs every check of `DetectorContract` for the registered detector `name`.
-public func checkDetectorContract(_ name: String, on data: Dataset = DetectorContract.dataset,
+public func checkDetectorContract(_ name: String, on data: Dataset? = nil,
                                   sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let data = try data ?? DetectorContract.dataset()
     let training = try DetectorContract.training(for: name, data)
     let detector = try quick(name)
     let x = data.x
