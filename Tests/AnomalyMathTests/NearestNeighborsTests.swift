@@ -1,4 +1,5 @@
 @testable import AnomalyMath
+import MathTestSupport
 import Testing
 
 /// Exact neighbours by sorting all distances (Double), ties by index; `excludeSelf` skips row q.
@@ -32,11 +33,6 @@ private func truncated(_ n: Neighbors, k: Int) -> Neighbors {
         distances += n.distances(ofQuery: q).prefix(k)
     }
     return Neighbors(queryCount: n.queryCount, k: k, indices: indices, distances: distances)
-}
-
-private func gaussian(_ n: Int, _ d: Int, seed: UInt64, scale: Double = 1, offset: Double = 0) -> Matrix {
-    var rng = SeededGenerator(seed: seed)
-    return Matrix(rows: n, cols: d, values: (0..<(n * d)).map { _ in Float(offset + scale * rng.nextGaussian()) })
 }
 
 /// Small integers: many exact ties and duplicate rows.
@@ -76,8 +72,8 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
 @Suite struct NearestNeighborsTests {
     @Test(arguments: [2, 3, 9, 20, 40])
     func bothStrategiesMatchNaiveOnGaussianData(d: Int) {
-        let reference = gaussian(400, d, seed: UInt64(d), offset: 50)
-        let queries = gaussian(120, d, seed: UInt64(100 + d), scale: 1.5, offset: 50)
+        let reference = DataGenerators.gaussian(400, d, seed: UInt64(d), offset: 50)
+        let queries = DataGenerators.gaussian(120, d, seed: UInt64(100 + d), scale: 1.5, offset: 50)
         let all = naiveNeighbors(reference: reference, queries: queries, k: 21, excludeSelf: false)
         let allSelf = naiveNeighbors(reference: reference, queries: reference, k: 21, excludeSelf: true)
         for k in [1, 6, 21] {
@@ -135,8 +131,8 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
     }
 
     @Test func resultsAreDeterministicAndBatchIndependent() {
-        let reference = gaussian(2000, 4, seed: 3)
-        let queries = gaussian(600, 4, seed: 4)
+        let reference = DataGenerators.gaussian(2000, 4, seed: 3)
+        let queries = DataGenerators.gaussian(600, 4, seed: 4)
         for strategy in [NeighborIndex.Strategy.kdTree, .bruteForce, .scikitKDTree] {
             let a = NeighborIndex(reference: reference, strategy: strategy).neighbors(of: queries, k: 7)
             let b = NeighborIndex(reference: reference, strategy: strategy).neighbors(of: queries, k: 7)
@@ -149,9 +145,9 @@ private func expectMatches(_ got: Neighbors, _ want: Neighbors, reference: Matri
     }
 
     @Test func automaticStrategyFollowsTheDimension() {
-        #expect(NeighborIndex(reference: gaussian(10_000, 3, seed: 1)).strategy == .kdTree)
-        #expect(NeighborIndex(reference: gaussian(100, 3, seed: 1)).strategy == .scikitKDTree)
-        #expect(NeighborIndex(reference: gaussian(10, 60, seed: 1)).strategy == .bruteForce)
+        #expect(NeighborIndex(reference: DataGenerators.gaussian(10_000, 3, seed: 1)).strategy == .kdTree)
+        #expect(NeighborIndex(reference: DataGenerators.gaussian(100, 3, seed: 1)).strategy == .scikitKDTree)
+        #expect(NeighborIndex(reference: DataGenerators.gaussian(10, 60, seed: 1)).strategy == .bruteForce)
         #expect(NeighborIndex.preferredStrategy(rows: 400_000, cols: 10) == .kdTree)
         #expect(NeighborIndex.preferredStrategy(rows: 13_000, cols: 10) == .scikitKDTree)
         #expect(NeighborIndex.preferredStrategy(rows: 13_000, cols: 16) == .bruteForce)

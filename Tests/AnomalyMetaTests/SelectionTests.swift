@@ -107,13 +107,4 @@ import TestSupport
                                         performance: [[1, 1 - 1e-16], [0.7, 0.7], [0.8, 0.8 + 1e-15]])
         #expect(tied.ranking(features[0]).map(\.position) == [0.5, 0.5])
     }
-
-    @Test func rankEnsembleAveragesPositionsAmongTrainingScores() {
-        // Member 1's training scores 1…4, member 2's 10…40: a row at 2.5 and 35 sits at 0.5 and 0.75.
-        let r = RankEnsemble.average([[2.5, 0], [35, 100]], reference: [[1, 2, 3, 4], [10, 20, 30, 40]])
-        let expected: [Double] = [0.625, 0.5]
-        #expect(r == expected)
-        // Ties count half: a score equal to a training score.
-        #expect(RankEnsemble.average([[2]], reference: [[1, 2, 3, 4]]) == [0.375])
-    }
 }

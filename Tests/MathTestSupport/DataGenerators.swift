@@ -24,3 +24,28 @@ public func maxRelativeError(_ a: [Double], _ b: [Double], atol: Double = 1e-9) 
     precondition(a.count == b.count)
     return zip(a, b).map { abs($0 - $1) / (abs($1) + atol) }.max() ?? 0
 }
+
+/// Largest |a − b| / max(|b|, floor) over the pairs: relative above `floor`, absolute (÷ floor) below it.
+public func maxRelativeError(_ a: [Double], _ b: [Double], floor: Double) -> Double {
+    precondition(a.count == b.count)
+    return zip(a, b).map { abs($0 - $1) / max(abs($1), floor) }.max() ?? 0
+}
+
+/// Largest |a − b| / max(|b|, fraction · max |b|): relative to each expected value, but never to
+/// less than `fraction` of the largest one (so near-zero expected values do not dominate).
+public func maxRelativeError(_ a: [Double], _ b: [Double], floorFractionOfLargest fraction: Double) -> Double {
+    maxRelativeError(a, b, floor: fraction * (b.map(abs).max() ?? 1))
+}
+
+/// Spearman rank correlation (average ranks for ties).
+public func spearman(_ a: [Double], _ b: [Double]) -> Double {
+    let ra = Ranks.averageRanks(a), rb = Ranks.averageRanks(b)
+    let ma = Statistics.mean(ra), mb = Statistics.mean(rb)
+    var num = 0.0, da = 0.0, db = 0.0
+    for i in 0..<ra.count {
+        num += (ra[i] - ma) * (rb[i] - mb)
+        da += (ra[i] - ma) * (ra[i] - ma)
+        db += (rb[i] - mb) * (rb[i] - mb)
+    }
+    return num / (da * db).squareRoot()
+}

@@ -29,11 +29,29 @@ public enum TestSupport {
 
     /// The shared benchmark datasets folder (`../shared/datasets` from the repo root), if present.
     public static var sharedDatasets: String? {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        let path = url.deletingLastPathComponent().appendingPathComponent("shared/datasets").path
+        let path = URL(fileURLWithPath: repositoryRoot).deletingLastPathComponent().appendingPathComponent("shared/datasets").path
         return FileManager.default.fileExists(atPath: path) ? path : nil
     }
+
+    /// A bundled dataset of `Data/`, by file name (`42_WBC.npz`).
+    public static func bundledDataset(_ name: String) throws -> Dataset {
+        try DataLoader.load(path: repositoryFile("Data/" + name))
+    }
+
+    /// Saves a fitted detector's state through the safetensors encoding and restores it.
+    public static func roundTrip<F: FittedDetector>(_ fitted: F) throws -> F {
+        var state = DetectorState()
+        fitted.save(to: &state)
+        let data = try SafeTensors.encode(tensors: state.tensors, metadata: [:])
+        let (tensors, _) = try SafeTensors.decode(data, file: "roundtrip.safetensors")
+        let restored = DetectorState(tensors: tensors, scalars: state.scalars)
+        let settings = try F.Settings(parameters: fitted.settings.parameters)
+        return try F(settings: settings, featureCount: fitted.featureCount, trainingScores: fitted.trainingScores,
+                     state: restored)
+    }
+
+    /// The rows of `m` in reverse order.
+    public static func reversed(_ m: Matrix) -> Matrix { m.rows(at: Array((0..<m.rows).reversed())) }
 
 }
 

@@ -1,6 +1,7 @@
 import AnomalyKit
 import AnomalyMath
 import Testing
+import TestSupport
 
 @Suite struct DataSplitTests {
     @Test func stratifiedCountsPerClass() throws {

@@ -1,87 +1,9 @@
 import AnomalyMath
 import AnomalyNN
+import MathTestSupport
 import Testing
 
-@Suite struct OptimizerTests {
-    static func one(_ rule: Optimizer.Rule, lr: Float, gradients: [Float]) -> Float {
-        var p = ParameterSet()
-        p.set("w", Matrix(rows: 1, cols: 1, values: [1]))
-        var opt = Optimizer(rule, learningRate: lr)
-        for g in gradients { opt.step(&p, gradients: ["w": Matrix(rows: 1, cols: 1, values: [g])]) }
-        return p["w"]!.values[0]
-    }
-
-    @Test func knownSteps() {
-        // Adam's first step moves by lr·sign(g): 1 − 0.1 = 0.9.
-        #expect(abs(Self.one(.adam(), lr: 0.1, gradients: [0.5]) - 0.9) < 1e-6)
-        // AdamW first decays (1 − lr·wd), then the Adam step: 0.999 − 0.1.
-        #expect(abs(Self.one(.adamW(weightDecay: 0.01), lr: 0.1, gradients: [0.5]) - 0.899) < 1e-6)
-        // SGD with momentum 0.9: 1 − 0.05 = 0.95, then buf = 0.9·0.5 + 0.5 = 0.95 → 0.855.
-        #expect(abs(Self.one(.sgd(momentum: 0.9), lr: 0.1, gradients: [0.5, 0.5]) - 0.855) < 1e-6)
-        // L2 decay in SGD adds wd·p to the gradient: 1 − 0.1·(0.5 + 0.1·1) = 0.94.
-        #expect(abs(Self.one(.sgd(weightDecay: 0.1), lr: 0.1, gradients: [0.5]) - 0.94) < 1e-6)
-    }
-
-    @Test func clippingBoundsTheGlobalNorm() {
-        var g = ["a": Matrix(rows: 1, cols: 2, values: [3, 0]), "b": Matrix(rows: 1, cols: 1, values: [4])]
-        let before = Optimizer.clipGradients(&g, maxNorm: 1)
-        #expect(abs(before - 5) < 1e-6)
-        let after = (g["a"]!.values + g["b"]!.values).reduce(0) { $0 + $1 * $1 }.squareRoot()
-        #expect(abs(after - 1) < 1e-4)
-    }
-
-    @Test func schedules() {
-        #expect(LearningRateSchedule.step(every: 2, gamma: 0.5).rate(base: 1, epoch: 3) == 0.5)
-        #expect(abs(LearningRateSchedule.cosine(epochs: 10).rate(base: 1, epoch: 5) - 0.5) < 1e-6)
-        #expect(LearningRateSchedule.cosine(epochs: 10).rate(base: 1, epoch: 10) < 1e-6)
-        #expect(abs(LearningRateSchedule.exponential(gamma: 0.9).rate(base: 1, epoch: 2) - 0.81) < 1e-6)
-    }
-}
-
-@Suite struct LayerTests {
-    @Test func namesFollowPyTorchSequentialIndices() {
-        let net = Network([.init("encoder", .perceptron(inputs: 4, hidden: [3], outputs: 2, batchNorm: true, dropout: 0.2))])
-        let (p, b) = net.initialise(seed: 1)
-        #expect(p.names == ["encoder.0.weight", "encoder.0.bias", "encoder.1.weight", "encoder.1.bias",
-                            "encoder.4.weight", "encoder.4.bias"])
-        #expect(b.names == ["encoder.1.running_mean", "encoder.1.running_var"])
-        #expect(p.shape(of: "encoder.0.weight") == [3, 4] && p.shape(of: "encoder.0.bias") == [3])
-    }
-
-    @Test func denseComputesXWTransposedPlusBias() {
-        var p = ParameterSet()
-        p.set("fc.weight", Matrix([[1, 2], [0, -1], [3, 1]] as [[Float]]))
-        p.set("fc.bias", Matrix(rows: 1, cols: 3, values: [0.5, 0, -1]), shape: [3])
-        let tape = Tape(training: false)
-        let y = Layer.dense(inputs: 2, outputs: 3).forward(tape.constant(Matrix([[1, 1], [2, 0]] as [[Float]])),
-                                                           prefix: "fc", BoundParameters(p, tape: tape))
-        #expect(y.value == Matrix([[3.5, -1, 3], [2.5, 0, 5]] as [[Float]]))
-    }
-
-    @Test func batchNormUsesRunningStatisticsOutsideTraining() {
-        let net = Network([.init("bn", .batchNorm(features: 2))])
-        var (p, b) = net.initialise(seed: 0)
-        b.update("bn.running_mean", Matrix(rows: 1, cols: 2, values: [1, 2]))
-        b.update("bn.running_var", Matrix(rows: 1, cols: 2, values: [4, 1]))
-        p.update("bn.weight", Matrix(rows: 1, cols: 2, values: [2, 1]))
-        let tape = Tape(training: false)
-        let y = net("bn", tape.constant(Matrix([[3, 2]] as [[Float]])), BoundParameters(p, buffers: b, tape: tape))
-        // (3 − 1)/√(4 + 1e-5)·2 = 2.0, (2 − 2)/1 = 0
-        #expect(abs(y.value.values[0] - 2) < 1e-4 && abs(y.value.values[1]) < 1e-6)
-    }
-
-    @Test func frozenParametersGetNoGradient() {
-        let net = Network([.init("encoder", .perceptron(inputs: 3, hidden: [4], outputs: nil)),
-                           .init("head", .dense(inputs: 4, outputs: 1))])
-        let (p, b) = net.initialise(seed: 2)
-        let tape = Tape(training: true)
-        let bound = BoundParameters(p, buffers: b, tape: tape) { !$0.hasPrefix("encoder") }
-        let x = tape.constant(Matrix([[1, 2, 3], [0, 1, 0]] as [[Float]]))
-        tape.backward(from: net("head", net("encoder", x, bound), bound).sum())
-        #expect(Set(bound.gradients().keys) == ["head.weight", "head.bias"])
-    }
-}
-
+/// The training loop of Training.swift.
 @Suite struct TrainingTests {
     /// y = 2·x₀ − x₁ + 0.5 plus tiny noise: a dense layer must find the coefficients.
     static func regressionData(_ n: Int) -> (Matrix, Matrix) {
@@ -122,8 +44,7 @@ import Testing
     /// relative (Float training, two SGD steps; Adam's normalised step would turn a rounding
     /// difference in a near-zero gradient into a full step), not bitwise.
     @Test func blasThreadCountChangesWeightsOnlyByRounding() throws {
-        var rng = SeededGenerator(seed: 3)
-        let x = Matrix(rows: 512, cols: 512, values: (0..<(512 * 512)).map { _ in Float(rng.nextGaussian()) })
+        let x = DataGenerators.gaussian(512, 512, seed: 3)
         let net = Network([.init("fc", .perceptron(inputs: 512, hidden: [256], outputs: 512))])
         func train() throws -> ParameterSet {
             var (p, b) = net.initialise(seed: 1)

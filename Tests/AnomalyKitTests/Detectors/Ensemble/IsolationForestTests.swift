@@ -37,17 +37,17 @@ import TestSupport
 
     @Test(arguments: ["linear_iforest_14_glass", "linear_iforest_29_Pima"])
     func agreesWithPyODInDistribution(_ name: String) throws {
-        let f = try LinearFixture(name)
-        let pyodAUC = try #require(f.extra["pyod_mean_test_auc"] as? Double)
+        let f = try PyODFixture(name)
+        let pyodAUC = try #require(f.document["pyod_mean_test_auc"] as? Double)
         var aucs: [Double] = []
         var correlations: [Double] = []
         for seed in 0..<10 {
             let model = try IsolationForest(seed: seed).fit(f.train)
             let test = try model.scores(f.test)
-            aucs.append(LinearTestMath.rocAUC(test, f.testLabels))
-            correlations.append(LinearTestMath.spearman(test, f.testScores))
+            aucs.append(Metrics.rocAUC(labels: try #require(f.testLabels), scores: test))
+            correlations.append(spearman(test, try f.testScores))
             // Same scale as PyOD's shifted scores.
-            let meanGap = abs(Statistics.mean(model.trainingScores) - Statistics.mean(f.trainScores))
+            let meanGap = abs(Statistics.mean(model.trainingScores) - Statistics.mean(try f.trainScores))
             #expect(meanGap < 0.02, "\(name) seed \(seed): mean training score differs by \(meanGap)")
         }
         let meanAUC = Statistics.mean(aucs)
@@ -65,17 +65,17 @@ import TestSupport
         #expect(a.nodes == b.nodes)
         #expect(a.trainingScores != c.trainingScores)
         // The outliers stand out.
-        #expect(LinearTestMath.rocAUC(a.trainingScores, [Int](repeating: 0, count: 300) + [Int](repeating: 1, count: 10)) > 0.95)
+        #expect(Metrics.rocAUC(labels: [Int](repeating: 0, count: 300) + [Int](repeating: 1, count: 10), scores: a.trainingScores) > 0.95)
     }
 
     @Test func saveLoadAndRowOrder() throws {
         let (x, _) = TestSupport.gaussianWithOutliers(n: 500, d: 4, outliers: 5)
         let model = try IsolationForest(trees: 20, samplesPerTree: 64, featureFraction: 0.5, bootstrap: true, seed: 9).fit(x)
-        let restored = try LinearTestMath.roundTrip(model)
+        let restored = try TestSupport.roundTrip(model)
         let s = try model.scores(x)
         #expect(try restored.scores(x) == s)
         #expect(s == model.trainingScores)
-        #expect(try model.scores(LinearTestMath.reversed(x)) == s.reversed())
+        #expect(try model.scores(TestSupport.reversed(x)) == s.reversed())
         #expect(try model.scores(x.rows(at: [7, 3])) == [s[7], s[3]])
     }
 

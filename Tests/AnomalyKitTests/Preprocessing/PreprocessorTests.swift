@@ -1,6 +1,7 @@
 import AnomalyKit
 import AnomalyMath
 import Testing
+import TestSupport
 
 @Suite struct PreprocessorTests {
     // Known answers computed with scikit-learn 1.9.1 in /work/venv:

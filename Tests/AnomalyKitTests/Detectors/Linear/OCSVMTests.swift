@@ -8,16 +8,17 @@ import TestSupport
     @Test(arguments: ["linear_ocsvm_14_glass", "linear_ocsvm_39_vertebral", "linear_ocsvm_29_Pima",
                        "linear_ocsvm_45_wine", "linear_ocsvm_42_WBC", "linear_ocsvm_47_yeast"])
     func matchesPyOD(_ name: String) throws {
-        let f = try LinearFixture(name)
+        let f = try PyODFixture(name)
         let model = try OCSVM(assignments: f.assignments).fit(f.train)
         let test = try model.scores(f.test)
-        let pyodRho = try #require(f.extra["rho"] as? Double)
-        let pyodSupport = try #require(f.extra["n_support"] as? Int)
+        let trainScores = try f.trainScores, testScores = try f.testScores, testLabels = try #require(f.testLabels)
+        let pyodRho = try #require(f.document["rho"] as? Double)
+        let pyodSupport = try #require(f.document["n_support"] as? Int)
         // Decision values are O(1) and cross zero, so compare errors relative to the score spread.
-        let spread = (f.trainScores.max() ?? 0) - (f.trainScores.min() ?? 0)
-        let trainError = zip(model.trainingScores, f.trainScores).map { abs($0 - $1) }.max() ?? 0
-        let testError = zip(test, f.testScores).map { abs($0 - $1) }.max() ?? 0
-        let aucGap = abs(LinearTestMath.rocAUC(test, f.testLabels) - LinearTestMath.rocAUC(f.testScores, f.testLabels))
+        let spread = (trainScores.max() ?? 0) - (trainScores.min() ?? 0)
+        let trainError = zip(model.trainingScores, trainScores).map { abs($0 - $1) }.max() ?? 0
+        let testError = zip(test, testScores).map { abs($0 - $1) }.max() ?? 0
+        let aucGap = abs(Metrics.rocAUC(labels: testLabels, scores: test) - Metrics.rocAUC(labels: testLabels, scores: testScores))
         print("\(name): OCSVM rho \(model.rho) vs \(pyodRho), SVs \(model.supportVectorCount) vs \(pyodSupport), "
               + "max |Δscore|/spread train \(trainError / spread) test \(testError / spread), AUC gap \(aucGap), iterations \(model.iterations)")
         #expect(abs(model.rho - pyodRho) <= 1e-3 * max(abs(pyodRho), spread))
@@ -55,14 +56,14 @@ import TestSupport
     @Test func saveLoadRowOrderAndBatchIndependence() throws {
         let (x, y) = TestSupport.gaussianWithOutliers(n: 300, d: 4, outliers: 6)
         let model = try OCSVM().fit(x)
-        let restored = try LinearTestMath.roundTrip(model)
+        let restored = try TestSupport.roundTrip(model)
         let s = try model.scores(x)
         #expect(try restored.scores(x) == s)
-        #expect(LinearTestMath.maxRelativeError(s, model.trainingScores, floor: 1) < 1e-12)
-        #expect(try model.scores(LinearTestMath.reversed(x)) == s.reversed())
+        #expect(maxRelativeError(s, model.trainingScores, floor: 1) < 1e-12)
+        #expect(try model.scores(TestSupport.reversed(x)) == s.reversed())
         let pair = try model.scores(x.rows(at: [5, 301]))
         #expect(abs(pair[0] - s[5]) < 1e-12 && abs(pair[1] - s[301]) < 1e-12)
-        #expect(LinearTestMath.rocAUC(s, y) > 0.95)
+        #expect(Metrics.rocAUC(labels: y, scores: s) > 0.95)
     }
 
     @Test func shrinkingAndCacheSizeDoNotChangeTheSolutionMuch() throws {

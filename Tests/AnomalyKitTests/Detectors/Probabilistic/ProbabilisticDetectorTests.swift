@@ -4,8 +4,9 @@ import Foundation
 import Testing
 import TestSupport
 
-/// A fixture written by scripts/fixtures/make_probabilistic_fixtures.py (PyOD 3.6.7, sklearn 1.9.1).
-struct ProbabilisticFixture: Decodable {
+/// A fixture written by scripts/fixtures/make_probabilistic_fixtures.py (PyOD 3.6.7, sklearn 1.9.1),
+/// read through `PyODFixture`: the shared rows and labels, and this family's `detectors` part.
+struct ProbabilisticFixture {
     struct Entry: Decodable {
         var params: [String: String]
         var train: [Double]
@@ -16,37 +17,20 @@ struct ProbabilisticFixture: Decodable {
         var raw_location: [Double]?
         var raw_covariance: [Double]?
     }
-    var dataset: String
-    var train: [[Double]]
-    var test: [[Double]]
+    private struct Detectors: Decodable { var detectors: [String: Entry] }
+
+    var trainMatrix: Matrix
+    var testMatrix: Matrix
     var test_labels: [Int]
     var detectors: [String: Entry]
-
-    var trainMatrix: Matrix { Matrix(train) }
-    var testMatrix: Matrix { Matrix(test) }
 
     static let names = ["glass", "wbc", "vertebral", "lymphography", "pima"]
 
     static func load(_ name: String) throws -> ProbabilisticFixture {
-        let url = try #require(Bundle.module.url(forResource: "probabilistic_\(name)", withExtension: "json",
-                                                 subdirectory: "Fixtures"))
-        return try JSONDecoder().decode(ProbabilisticFixture.self, from: Data(contentsOf: url))
+        let f = try PyODFixture("probabilistic_\(name)")
+        return ProbabilisticFixture(trainMatrix: f.train, testMatrix: f.test, test_labels: try #require(f.testLabels),
+                                    detectors: try f.decode(Detectors.self).detectors)
     }
-}
-
-/// Largest |a − b| / (|b| + atol) over the pairs.
-func maxRelativeError(_ a: [Double], _ b: [Double], atol: Double = 1e-9) -> Double {
-    precondition(a.count == b.count)
-    return zip(a, b).map { abs($0 - $1) / (abs($1) + atol) }.max() ?? 0
-}
-
-/// ROC-AUC with ties counted half (Mann–Whitney).
-func rocAUC(_ scores: [Double], _ labels: [Int]) -> Double {
-    let pos = zip(scores, labels).filter { $1 == 1 }.map(\.0)
-    let neg = zip(scores, labels).filter { $1 == 0 }.map(\.0)
-    var s = 0.0
-    for p in pos { for q in neg { s += p > q ? 1 : (p == q ? 0.5 : 0) } }
-    return s / Double(max(pos.count * neg.count, 1))
 }
 
 func fitAndScore(_ name: String, _ params: [String: String], _ fx: ProbabilisticFixture) throws -> (train: [Double], test: [Double]) {
@@ -57,70 +41,6 @@ func fitAndScore(_ name: String, _ params: [String: String], _ fx: Probabilistic
 func fitAndScore<D: Detector>(_ detector: D, _ train: Matrix, _ test: Matrix) throws -> (train: [Double], test: [Double]) {
     let fitted = try detector.fit(train)
     return (fitted.trainingScores, try fitted.scores(test))
-}
-
-@Suite struct ProbabilisticKnownAnswerTests {
-    @Test(arguments: ProbabilisticFixture.names)
-    func ecdfDetectorsMatchPyODRowByRow(_ name: String) throws {
-        let fx = try ProbabilisticFixture.load(name)
-        for key in ["ecod", "copod"] {
-            let entry = try #require(fx.detectors[key])
-            let (train, test) = try fitAndScore(key, entry.params, fx)
-            #expect(maxRelativeError(train, entry.train) < 1e-9, "\(name) \(key) train")
-            #expect(maxRelativeError(test, entry.test) < 1e-9, "\(name) \(key) test")
-        }
-    }
-
-    @Test(arguments: ProbabilisticFixture.names)
-    func hbosMatchesPyOD(_ name: String) throws {
-        let fx = try ProbabilisticFixture.load(name)
-        for key in ["hbos", "hbos_5"] {
-            let entry = try #require(fx.detectors[key])
-            let (train, test) = try fitAndScore("hbos", entry.params, fx)
-            #expect(maxRelativeError(train, entry.train) < 1e-9, "\(name) \(key) train")
-            #expect(maxRelativeError(test, entry.test) < 1e-9, "\(name) \(key) test")
-        }
-    }
-
-    @Test(arguments: ProbabilisticFixture.names)
-    func singleComponentGMMMatchesPyOD(_ name: String) throws {
-        let fx = try ProbabilisticFixture.load(name)
-        for cov in ["full", "diag", "spherical", "tied"] {
-            let entry = try #require(fx.detectors["gmm_" + cov])
-            let (train, test) = try fitAndScore("gmm", entry.params, fx)
-            #expect(maxRelativeError(train, entry.train, atol: 1e-6) < 1e-6, "\(name) gmm \(cov) train")
-            #expect(maxRelativeError(test, entry.test, atol: 1e-6) < 1e-6, "\(name) gmm \(cov) test")
-        }
-    }
-
-    @Test(arguments: ProbabilisticFixture.names)
-    func threeComponentGMMRanksLikePyOD(_ name: String) throws {
-        let fx = try ProbabilisticFixture.load(name)
-        let entry = try #require(fx.detectors["gmm_3"])
-        let (_, test) = try fitAndScore("gmm", entry.params, fx)
-        guard Set(fx.test_labels).count == 2 else { return }
-        // Different k-means initialisation: compare quality, not values.
-        #expect(abs(rocAUC(test, fx.test_labels) - rocAUC(entry.test, fx.test_labels)) < 0.15, "\(name)")
-    }
-
-    @Test(arguments: ProbabilisticFixture.names)
-    func mcdMatchesPyOD(_ name: String) throws {
-        let fx = try ProbabilisticFixture.load(name)
-        let entry = try #require(fx.detectors["mcd"])
-        let fitted = try MCD(seed: 42).fit(fx.trainMatrix)
-        let test = try fitted.scores(fx.testMatrix)
-        if Set(fx.test_labels).count == 2 {
-            #expect(abs(rocAUC(test, fx.test_labels) - rocAUC(entry.test, fx.test_labels)) < 0.03, "\(name) AUC")
-        }
-        // vertebral's covariance is nearly singular (one feature ≈ a sum of others, smallest eigenvalue
-        // 1e-8 of the largest): FastMCD's determinant comparisons then hinge on round-off, so only
-        // the ROC-AUC is compared there.
-        if name == "vertebral" { return }
-        #expect(maxRelativeError(fitted.location, try #require(entry.location), atol: 1e-3) < 1e-6, "\(name) location")
-        #expect(maxRelativeError(fitted.covariance, try #require(entry.covariance), atol: 1e-3) < 1e-6, "\(name) covariance")
-        #expect(maxRelativeError(fitted.trainingScores, entry.train, atol: 1e-3) < 1e-5, "\(name) train")
-        #expect(maxRelativeError(test, entry.test, atol: 1e-3) < 1e-5, "\(name) test")
-    }
 }
 
 @Suite struct ProbabilisticPropertyTests {
@@ -193,7 +113,7 @@ func fitAndScore<D: Detector>(_ detector: D, _ train: Matrix, _ test: Matrix) th
     @Test func mcdFindsTheShiftedOutliers() throws {
         let (x, y) = TestSupport.gaussianWithOutliers(n: 2000, d: 5, outliers: 100, seed: 11)
         let fitted = try MCD().fit(x)
-        #expect(rocAUC(fitted.trainingScores, y) > 0.99)
+        #expect(Metrics.rocAUC(labels: y, scores: fitted.trainingScores) > 0.99)
         // The robust location ignores the outliers at +6.
         #expect(fitted.location.allSatisfy { abs($0) < 0.15 })
     }

@@ -4,27 +4,6 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Small files written by the tests themselves.
-enum DataFiles {
-    static func write(_ text: String, name: String = "data.csv") -> String {
-        let path = TestSupport.temporaryDirectory() + "/" + name
-        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
-        return path
-    }
-
-    static func write(bytes: [UInt8], name: String) -> String {
-        let path = TestSupport.temporaryDirectory() + "/" + name
-        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
-        return path
-    }
-
-    /// Runs `body` and returns the AnomalyError it throws (nil if none or another error).
-    static func error(_ body: () throws -> Void) -> AnomalyError? {
-        do { try body() } catch let e as AnomalyError { return e } catch { return nil }
-        return nil
-    }
-}
-
 @Suite struct DataCSVTests {
     func read(_ text: String, name: String = "data.csv", _ options: CSVOptions = CSVOptions()) throws -> Dataset {
         try CSVReader.read(path: DataFiles.write(text, name: name), options: options)

@@ -6,11 +6,7 @@ import TestSupport
 
 @Suite struct DataLoaderTests {
     /// The repo's bundled `Data/` folder.
-    static var bundledData: String {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent("Data").path
-    }
+    static var bundledData: String { TestSupport.repositoryFile("Data") }
 
     @Test func bundledGlass() throws {
         // numpy: X (214, 7) float64, y int32 with 9 anomalies; X[0] as printed by numpy.
