@@ -45,18 +45,6 @@ public enum DetectorContract {
         float ? maxRelativeError(a, b, floorFractionOfLargest: 1e-3) : maxRelativeError(a, b, atol: 1e-12)
     }
 
-    /// Known defects of Sources the contract works around (remove each when it is fixed):
-    /// `FittedRankEnsemble.init(settings:featureCount:trainingScores:state:)` does not check that the
-    /// members' `training_scores` have one length, and `RankEnsemble.average` then traps (index out of
-    /// range) on a file whose `memberN.training_scores` is truncated: a crash, so it is not tried.
-    static func crashesWhenTruncated(_ detector: String, _ tensor: String) -> Bool {
-        detector == "ensemble" && tensor.hasSuffix(".training_scores")
-    }
-
-    /// The ensemble restores each member from its own state, whose errors name `feature`, not
-    /// `member0.feature` (a known issue, recorded with `withKnownIssue`).
-    static func namesMemberTensorsWithoutTheirPrefix(_ detector: String) -> Bool { detector == "ensemble" }
-
     /// `tensor` one row (one element, for a vector) shorter: another shape and fewer bytes.
     /// Nil for a scalar or an empty tensor.
     static func truncated(_ tensor: Tensor) -> Tensor? {
@@ -162,7 +150,7 @@ public func checkDetectorContract(_ name: String, on data: Dataset? = nil,
     for key in stateTensors {
         let bare = String(key.dropFirst(prefix.count))
         var damages: [(String, Tensor?)] = [("dropped", nil)]
-        if let t = DetectorContract.truncated(tensors[key]!), !DetectorContract.crashesWhenTruncated(name, bare) {
+        if let t = DetectorContract.truncated(tensors[key]!) {
             damages.append(("truncated", t))
         }
         for (damage, damaged) in damages {
@@ -174,14 +162,7 @@ public func checkDetectorContract(_ name: String, on data: Dataset? = nil,
             }
             guard let e else { continue }
             let named = damage == "dropped" ? e.field == bare : e.field.map(stateNames.contains) == true
-            if DetectorContract.namesMemberTensorsWithoutTheirPrefix(name) {
-                withKnownIssue("the ensemble names a member's tensor without its 'memberN.' prefix",
-                               sourceLocation: sourceLocation) {
-                    #expect(named, "\(name): \(damage) \(key): the error does not name it: \(e)", sourceLocation: sourceLocation)
-                }
-            } else {
-                #expect(named, "\(name): \(damage) \(key): the error does not name it: \(e)", sourceLocation: sourceLocation)
-            }
+            #expect(named, "\(name): \(damage) \(key): the error does not name it: \(e)", sourceLocation: sourceLocation)
         }
     }
 }

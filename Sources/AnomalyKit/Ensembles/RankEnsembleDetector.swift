@@ -77,11 +77,18 @@ public struct FittedRankEnsemble: FittedDetector {
             var own = DetectorState()
             for (key, t) in state.tensors where key.hasPrefix(prefix) { own.tensors[String(key.dropFirst(prefix.count))] = t }
             for (key, v) in state.scalars where key.hasPrefix(prefix) { own.scalars[String(key.dropFirst(prefix.count))] = v }
-            let scores = try own.doubles("training_scores")
-            own.tensors["training_scores"] = nil
-            let defaults = try DetectorRegistry.make(name).parameters.values
-            members.append(try DetectorRegistry.restore(name, parameters: defaults, featureCount: featureCount,
-                                                        trainingScores: scores, state: own))
+            do {
+                // Every member scored the same training rows as the ensemble itself.
+                let scores = try own.doubles("training_scores", count: trainingScores.count)
+                own.tensors["training_scores"] = nil
+                let defaults = try DetectorRegistry.make(name).parameters.values
+                members.append(try DetectorRegistry.restore(name, parameters: defaults, featureCount: featureCount,
+                                                            trainingScores: scores, state: own))
+            } catch var e as AnomalyError {
+                // Name the tensor as the model file has it: under the member's prefix.
+                if e.kind == .model, let field = e.field { e.field = prefix + field }
+                throw e
+            }
         }
         self.init(settings: settings, members: members)
     }
