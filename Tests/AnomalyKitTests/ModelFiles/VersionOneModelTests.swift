@@ -4,8 +4,9 @@ import Testing
 import TestSupport
 
 /// Model files written by AnomalyKit 0.1.0 (format version 1; `scripts/fixtures/make_v1_models.sh`)
-/// keep loading and give the scores 0.1.0 gave, to 1e-6 relative (the files were written on
-/// another machine's BLAS kernels; the Float detectors round differently there).
+/// keep loading and give the scores 0.1.0 gave: to 1e-6 relative, and to 1e-3 for the relative-frame
+/// model, whose logged distances to the span of its shots amplify the last bits that differ between
+/// BLAS kernels and thread counts (the files were written with OpenBLAS's Haswell kernels, 2 threads).
 @Suite struct VersionOneModelTests {
     static let folder = "v1-models"
 
@@ -48,7 +49,8 @@ import TestSupport
         let scores = try model.scores(data.x)
         #expect(scores.count == expected.count)
         let error = zip(scores, expected).map { abs($0 - $1) / (abs($1) + 1e-6) }.max() ?? 0
-        #expect(error < 1e-6, "\(name): largest relative difference \(error)")
+        let tolerance = name == "devnet_relative" ? 1e-3 : 1e-6
+        #expect(error < tolerance, "\(name): largest relative difference \(error)")
         let flips = zip(model.labels(forScores: scores), labels).filter { $0 != $1 }.count
         #expect(flips <= 1, "\(name): \(flips) labels differ")
     }
