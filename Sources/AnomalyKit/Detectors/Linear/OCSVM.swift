@@ -173,7 +173,7 @@ public struct FittedOCSVM: FittedDetector {
         let k = settings.svmKernel(features: d)
         let sums = k.weightedSums(queries: x, querySquares: square(x, n), columns: supportVectors,
                                   columnSquares: square(supportVectors, supportVectorCount), d: d,
-                                  weights: [coefficients])
+                                  weights: [coefficients], fixedQueryBlocks: true)
         return sums[0].map { rho - $0 }
     }
 

@@ -56,10 +56,14 @@ struct SVMKernel: Sendable, Equatable {
     /// Rows are row-major `Double` with `d` features; `querySquares` / `columnSquares` their squared
     /// norms. Works in blocks (`dgemm` of a query block against a column block) in parallel over
     /// query blocks, so memory stays O(block²). With `roundKernelToFloat`, kernel values are rounded
-    /// to `Float` first, as libsvm's cached kernel rows are.
+    /// to `Float` first, as libsvm's cached kernel rows are. With `fixedQueryBlocks` every query block
+    /// goes through the product at full height (the last padded with zero rows, whose sums are
+    /// dropped), so a query's sum does not depend on the queries it comes with: BLAS kernels round
+    /// differently for other shapes (scoring uses this; training keeps libsvm's path).
     /// - Complexity: O(queries · columns · d) flops in BLAS plus one kernel evaluation per pair.
     func weightedSums(queries: [Double], querySquares: [Double], columns: [Double], columnSquares: [Double],
-                      d: Int, weights: [[Double]], roundKernelToFloat: Bool = false) -> [[Double]] {
+                      d: Int, weights: [[Double]], roundKernelToFloat: Bool = false,
+                      fixedQueryBlocks: Bool = false) -> [[Double]] {
         let nq = querySquares.count, nc = columnSquares.count, nw = weights.count
         var out = [Double](repeating: 0, count: nq * nw)
         guard nq > 0, nc > 0, nw > 0 else { return (0..<nw).map { _ in [Double](repeating: 0, count: nq) } }
@@ -78,15 +82,24 @@ struct SVMKernel: Sendable, Equatable {
             BLAS.withSingleThread {
                 parallelFor(qBlocks) { range in
                     var dots = [Double](repeating: 0, count: qBlock * cBlock)
+                    var padded = [Double](repeating: 0, count: fixedQueryBlocks ? qBlock * d : 0)
                     dots.withUnsafeMutableBufferPointer { db in
+                    padded.withUnsafeMutableBufferPointer { pb in
                         let dp = db.baseAddress!
                         for b in range {
                             let q0 = b &* qBlock, mq = min(qBlock, nq &- q0)
+                            // The block's rows, at full height when blocks have a fixed shape.
+                            var rows = q.base + q0 &* d, height = mq
+                            if fixedQueryBlocks {
+                                for i in 0..<(qBlock &* d) { pb[i] = i < mq &* d ? q[q0 &* d &+ i] : 0 }
+                                rows = UnsafePointer(pb.baseAddress!)
+                                height = qBlock
+                            }
                             var c0 = 0
                             while c0 < nc {
                                 let mc = min(cBlock, nc &- c0)
-                                BLAS.dgemm(transA: false, transB: true, m: mq, n: mc, k: d, alpha: 1,
-                                           a: q.base + q0 &* d, lda: d, b: c.base + c0 &* d, ldb: d,
+                                BLAS.dgemm(transA: false, transB: true, m: height, n: mc, k: d, alpha: 1,
+                                           a: rows, lda: d, b: c.base + c0 &* d, ldb: d,
                                            beta: 0, c: dp, ldc: mc)
                                 for i in 0..<mq {
                                     let sa = qs[q0 &+ i]
@@ -106,6 +119,7 @@ struct SVMKernel: Sendable, Equatable {
                                 c0 &+= mc
                             }
                         }
+                    }
                     }
                 }
             }
