@@ -92,13 +92,8 @@ public struct AnomalyModel: Sendable {
     /// fine-tuning, interpolation or a refit on support rows).
     public func replacingDetector(_ detector: any FittedDetector, threshold: ContaminationThreshold,
                                   trainingRows: Int, pipeline: Pipeline? = nil) -> AnomalyModel {
-        var r = record
-        r.detector = detector
-        r.threshold = threshold
-        r.trainingSummary = ScoreSummary(detector.trainingScores)
-        r.trainingRows = trainingRows
-        if let pipeline { r.pipeline = pipeline }
-        return AnomalyModel(record: r)
+        AnomalyModel(record: record.replacing(detector, threshold: threshold, trainingRows: trainingRows,
+                                              pipeline: pipeline ?? record.pipeline))
     }
 
     /// The same model with `attachments` (replacing any of the same names).
@@ -168,30 +163,26 @@ public struct PendingModel: Sendable {
     /// The model completed with `step` (the fitted awaited step) and a detector trained behind it.
     public func completed(with step: any PipelineStep, detector: any FittedDetector, threshold: ContaminationThreshold,
                           trainingRows: Int) -> AnomalyModel {
-        var r = record
-        r.awaiting = nil
-        r.pipeline = r.pipeline.appending(step)
-        r.detector = detector
-        r.threshold = threshold
-        r.trainingSummary = ScoreSummary(detector.trainingScores)
-        r.trainingRows = trainingRows
-        return AnomalyModel(record: r)
+        AnomalyModel(record: record.replacing(detector, threshold: threshold, trainingRows: trainingRows,
+                                              pipeline: record.pipeline.appending(step)))
     }
 
     /// The model completed by a detector that needs no further step (span fitted on support rows).
     public func completed(detector: any FittedDetector, threshold: ContaminationThreshold, trainingRows: Int) -> AnomalyModel {
-        var r = record
-        r.awaiting = nil
-        r.detector = detector
-        r.threshold = threshold
-        r.trainingSummary = ScoreSummary(detector.trainingScores)
-        r.trainingRows = trainingRows
-        return AnomalyModel(record: r)
+        AnomalyModel(record: record.replacing(detector, threshold: threshold, trainingRows: trainingRows,
+                                              pipeline: record.pipeline))
     }
 }
 
 /// Everything a model file holds, ready or pending.
 struct ModelRecord: Sendable {
+    /// The same input and attachments with another detector behind `pipeline`: a ready record.
+    func replacing(_ detector: any FittedDetector, threshold: ContaminationThreshold, trainingRows: Int,
+                   pipeline: Pipeline) -> ModelRecord {
+        ModelRecord(featureNames: featureNames, schema: schema, pipeline: pipeline, awaiting: nil, detector: detector,
+                    threshold: threshold, trainingRows: trainingRows, attachments: attachments)
+    }
+
     var featureNames: [String]
     var schema: TableSchema?
     var pipeline: Pipeline

@@ -76,11 +76,7 @@ public struct DomainFrame: PipelineStep, Equatable {
         guard let norm = DomainNorm(rawValue: name) else {
             throw AnomalyError.model("'\(name)' is not a domain normalisation (center, standardize)", field: "norm")
         }
-        let mean = try state.arrays.tensor("mean", shape: [nil]).doubles()
-        let scale = try state.arrays.tensor("scale", shape: [mean.count]).doubles()
-        guard !mean.isEmpty, mean.allSatisfy(\.isFinite), scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw AnomalyError.model("means must be finite and scales positive, one per column", field: "scale")
-        }
+        let (mean, scale) = try state.affine(offset: "mean", scale: "scale")
         self.init(norm: norm, mean: mean, scale: scale)
     }
 }

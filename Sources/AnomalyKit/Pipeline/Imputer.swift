@@ -109,11 +109,7 @@ public struct Scaler: PipelineStep, Equatable {
         guard let method = Preprocessor.Scaling(rawValue: name), method != .none else {
             throw AnomalyError.model("'\(name)' is not a scaling (standard, minmax, robust)", field: "method")
         }
-        let centre = try state.arrays.tensor("centre", shape: [nil]).doubles()
-        let scale = try state.arrays.tensor("scale", shape: [centre.count]).doubles()
-        guard !centre.isEmpty, centre.allSatisfy(\.isFinite), scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw AnomalyError.model("centres must be finite and scales positive, one per column", field: "scale")
-        }
+        let (centre, scale) = try state.affine(offset: "centre", scale: "scale")
         self.init(method: method, centre: centre, scale: scale)
     }
 }

@@ -56,6 +56,17 @@ public struct StepState: Sendable, Equatable {
         return s
     }
 
+    /// A per-column affine map saved as two vectors: `offset` (finite) and `scale` (finite and
+    /// positive), one value per column, at least one column.
+    func affine(offset: String, scale: String) throws -> (offset: [Double], scale: [Double]) {
+        let o = try arrays.tensor(offset, shape: [nil]).doubles()
+        let s = try arrays.tensor(scale, shape: [o.count]).doubles()
+        guard !o.isEmpty, o.allSatisfy(\.isFinite), s.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw AnomalyError.model("'\(offset)' must be finite and '\(scale)' positive, one value per column", field: scale)
+        }
+        return (o, s)
+    }
+
     public func int(_ name: String) throws -> Int {
         guard case .int(let i) = try setting(name) else { throw AnomalyError.model("expected an integer", field: name) }
         return i
