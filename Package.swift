@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "AnomalyMeta", targets: ["AnomalyMeta"]),
         .library(name: "AnomalyMath", targets: ["AnomalyMath"]),
         .library(name: "AnomalyNN", targets: ["AnomalyNN"]),
+        .library(name: "AnomalyText", targets: ["AnomalyText"]),
         .executable(name: "anomalykit", targets: ["anomalykit"]),
     ],
     dependencies: [
@@ -31,6 +32,7 @@ let package = Package(
             name: "AnomalyKit",
             dependencies: ["AnomalyMath", "AnomalyNN", "ZIPFoundation"]
         ),
+        .target(name: "AnomalyText", dependencies: ["AnomalyKit", "AnomalyMath"]),
         .target(name: "AnomalyTransfer", dependencies: ["AnomalyKit", "AnomalyNN"]),
         .target(name: "AnomalyMeta", dependencies: ["AnomalyKit", "AnomalyTransfer", "AnomalyNN"]),
         .target(
@@ -40,6 +42,7 @@ let package = Package(
                 "AnomalyTransfer",
                 "AnomalyMeta",
                 "AnomalyNN",
+                "AnomalyText",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +54,11 @@ let package = Package(
         .testTarget(
             name: "AnomalyKitTests",
             dependencies: ["AnomalyKit", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AnomalyTextTests",
+            dependencies: ["AnomalyText", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "AnomalyTransferTests", dependencies: ["AnomalyTransfer", "TestSupport"]),

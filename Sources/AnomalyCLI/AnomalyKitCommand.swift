@@ -94,6 +94,7 @@ extension AnomalyError.Hint {
             return "try a smaller " + (flags[field] ?? "--param \(field)=…")
         case .giveSelectorFile: return "run scripts/build-selector or pass --selector FILE"
         case .retrainSelector: return "rebuild it with select-train"
+        case .installEncoder(let name): return "install it with scripts/fetch-models \(name) (or pass --encoder DIR)"
         }
     }
 }

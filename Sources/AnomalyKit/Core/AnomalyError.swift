@@ -30,6 +30,8 @@ public struct AnomalyError: Error, Equatable, Sendable, CustomStringConvertible 
         /// The selector file is from another version or feature set: train it again from its
         /// benchmark results with this version.
         case retrainSelector
+        /// A pretrained encoder named `name` is not installed in the model cache: fetch it.
+        case installEncoder(name: String)
     }
 
     public enum Kind: String, Sendable, Equatable {
@@ -133,6 +135,7 @@ extension AnomalyError.Hint: CustomStringConvertible {
         case .smallerLearningRate(let field): return "try a smaller \(field)"
         case .giveSelectorFile: return "train a selector from benchmark results and give its file"
         case .retrainSelector: return "train it again from its benchmark results with this version"
+        case .installEncoder(let name): return "install the encoder '\(name)' into the model cache"
         }
     }
 }
