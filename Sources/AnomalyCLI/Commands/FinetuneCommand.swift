@@ -19,6 +19,16 @@ struct FinetuneCommand: ParsableCommand {
     @OptionGroup var tune: FineTuneOptions
     @OptionGroup var input: InputOptions
     @Option(name: .long, help: "Seed for the new head and shuffling.") var seed: UInt64 = 0
+    @Option(name: .customLong("domain-norm"), help: "Move the model into the target's normal frame first (center, standardize), or read the target against --shots of its normal rows (relative). Use the --domain-norm the model was pretrained with.")
+    var domainNorm: FrameChoice?
+
+    /// `--domain-norm relative`: handled by the relative frame, not a `DomainNorm`.
+    var relative: Bool { domainNorm == .relative }
+
+    /// `--domain-norm center|standardize`: the target's normal frame, appended to the model's
+    /// pipeline before fine-tuning.
+    var frame: DomainNorm? { domainNorm?.domainNorm }
+
     @Option(name: .long, help: "With --domain-norm relative: how many of the target's normal rows the model reads rows against (default 10).") var shots: Int?
     @Flag(help: "Print a JSON summary.") var json = false
 
@@ -38,7 +48,7 @@ struct FinetuneCommand: ParsableCommand {
 
     func validate() throws {
         _ = try paths
-        if shots != nil && !tune.relative { throw ValidationError("--shots applies with --domain-norm relative only") }
+        if shots != nil && !relative { throw ValidationError("--shots applies with --domain-norm relative only") }
     }
 
     func run() throws {
@@ -46,29 +56,24 @@ struct FinetuneCommand: ParsableCommand {
         let shots = self.shots ?? 10
         let tuning = tune.tuning(seed: seed)
         let base = try ModelFile.load(from: basePath)
-        let schema: TableSchema?
-        switch base {
-        case .ready(let m): schema = m.schema
-        case .pending(let m): schema = m.schema
-        }
-        let ds = try loadDataset(train, input, schema: schema, allowMissing: false)
+        let ds = try loadDataset(train, input, schema: base.schema, allowMissing: false)
         try ds.x.requireFinite(train)
         let target = DomainData(x: ds.x, labels: ds.labels)
         let (tuned, seconds) = try Stopwatch.measure { () throws -> AnomalyModel in
             switch base {
             case .pending(let p):
                 // Pretrained in the relative frame: the target's frame is what it waits for.
-                guard p.awaiting == .relativeFrame, tune.relative else {
+                guard p.awaiting == .relativeFrame, relative else {
                     throw AnomalyError(.model, p.reason, file: basePath, field: "awaiting", hint: p.hint)
                 }
                 return try p.fineTunedRelative(on: target, shots: shots, tuning: tuning)
             case .ready(let m):
-                if tune.relative { return try m.fineTunedRelative(on: target, shots: shots, tuning: tuning) }
+                if relative { return try m.fineTunedRelative(on: target, shots: shots, tuning: tuning) }
                 // A Meta-SGD model adapts with its learned per-parameter rates.
                 if let rates = try MetaSGD.rates(of: m) {
-                    return try MetaSGD.adapted(m, rates: rates, on: target, tuning: tuning, domainNorm: tune.frame)
+                    return try MetaSGD.adapted(m, rates: rates, on: target, tuning: tuning, domainNorm: frame)
                 }
-                return try m.fineTuned(on: target, tuning: tuning, domainNorm: tune.frame)
+                return try m.fineTuned(on: target, tuning: tuning, domainNorm: frame)
             }
         }
         try tuned.save(to: outPath)

@@ -22,6 +22,9 @@ struct TransferCommand: ParsableCommand {
     @Option(name: .long, help: "Interpolation weight α of the source weights (default: chosen on held-out shots).") var alpha: Double?
     @Option(name: .customLong("target-weight"), help: "Weight of target rows in mixed/joint training.") var targetWeight: Double = 1
     @OptionGroup var tune: FineTuneOptions
+    /// Refused with a pointer to `--adapt`, and hidden from the help: `finetune`'s flag of that
+    /// name is what users carry over.
+    @Option(name: .customLong("domain-norm"), help: .hidden) var domainNorm: FrameChoice?
     @OptionGroup var input: InputOptions
     @Option(name: .long, help: "Seed of the split, the shots and training.") var seed: UInt64 = 42
     @Flag(help: "Print exactly one JSON object.") var json = false
@@ -29,7 +32,7 @@ struct TransferCommand: ParsableCommand {
     func validate() throws {
         if let alpha, !(0...1).contains(alpha) { throw ValidationError("--alpha must be in [0, 1], got \(alpha)") }
         guard targetWeight >= 0, targetWeight.isFinite else { throw ValidationError("--target-weight must be ≥ 0, got \(targetWeight)") }
-        if tune.domainNorm != nil {
+        if domainNorm != nil {
             throw ValidationError("--domain-norm: in the transfer experiment, per-domain normalisation is '--adapt center', '--adapt standardize' or '--adapt relative'")
         }
     }

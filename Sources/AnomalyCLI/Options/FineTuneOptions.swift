@@ -11,16 +11,6 @@ struct FineTuneOptions: ParsableArguments {
     @Flag(name: .customLong("new-head"), help: "Re-initialise the output head before fine-tuning.") var newHead = false
     @Option(name: .long, help: "Fine-tuning learning rate, in (0, 10] (default: a tenth of the detector's).") var lr: Double?
     @Option(name: .long, help: "Fine-tuning epochs, 1…100000 (default: the detector's).") var epochs: Int?
-    @Option(name: .customLong("domain-norm"), help: "Move the model into the target's normal frame first (center, standardize), or read the target against --shots of its normal rows (relative). Use the --domain-norm the model was pretrained with.")
-    var domainNorm: FrameChoice?
-
-    /// `--domain-norm relative`: handled by the relative frame, not a `DomainNorm`.
-    var relative: Bool { domainNorm == .relative }
-
-    /// `--domain-norm center|standardize`: the target's normal frame, appended to the model's
-    /// pipeline before fine-tuning.
-    var frame: DomainNorm? { domainNorm?.domainNorm }
-
     func validate() throws {
         if let lr, !(lr > 0 && lr <= 10 && lr.isFinite) { throw ValidationError("--lr must be in (0, 10], got \(lr)") }
         if let epochs, !(1...100_000).contains(epochs) { throw ValidationError("--epochs must be in [1, 100000], got \(epochs)") }

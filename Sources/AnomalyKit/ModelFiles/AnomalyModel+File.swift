@@ -54,6 +54,14 @@ private struct ModelMetadataV1: Codable {
 public enum LoadedModel: Sendable {
     case ready(AnomalyModel)
     case pending(PendingModel)
+
+    /// The columns the model reads, whichever state it is in.
+    public var schema: TableSchema? {
+        switch self {
+        case .ready(let m): return m.schema
+        case .pending(let m): return m.schema
+        }
+    }
 }
 
 /// Reading and writing model files (`.safetensors` with JSON metadata).
