@@ -32,7 +32,7 @@ func bundled(_ name: String) -> String { TestSupport.repositoryFile("Data/" + na
 @discardableResult
 func write(_ text: String, _ name: String, in dir: String) -> String {
     let path = dir + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     return path
 }
 

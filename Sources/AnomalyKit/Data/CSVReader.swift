@@ -89,7 +89,8 @@ extension CSVReader {
     /// column that is not a feature) next to scores.
     /// A name not in the header is an error naming the file and the column and listing the columns.
     /// - Complexity: O(file size + rows × names)
-    package static func columnTexts(_ names: [String], path: String, delimiter: Character? = nil) throws -> [[String]] {
+    package static func columnTexts(_ names: [String], path: String, delimiter: Character? = nil,
+                                    validatingUTF8: Bool = false) throws -> [[String]] {
         var bytes = [UInt8](try NumPy.readFile(path))
         bytes.append(0)
         return try bytes.withUnsafeBufferPointer { whole in
@@ -122,7 +123,18 @@ extension CSVReader {
                 }
                 return c
             }
-            return (1..<max(1, tokens.recordCount)).map { r in indices.map { cells.text(record: r, column: $0) } }
+            guard validatingUTF8 else {
+                return (1..<max(1, tokens.recordCount)).map { r in indices.map { cells.text(record: r, column: $0) } }
+            }
+            return try (1..<max(1, tokens.recordCount)).map { r in
+                try indices.map { c in
+                    guard let text = cells.validatedText(record: r, column: c) else {
+                        throw AnomalyError.data("the text is not valid UTF-8", file: path, line: tokens.lines[r],
+                                                column: c + 1, field: header[c])
+                    }
+                    return text
+                }
+            }
         }
     }
 }
@@ -370,6 +382,13 @@ struct Cells: @unchecked Sendable {
             while e > s && (p[e &- 1] == 0x20 || (trimTabs && p[e &- 1] == 0x09)) { e &-= 1 }
         }
         return (s, e, f)
+    }
+
+    /// The cell's text, or nil when its bytes are not valid UTF-8.
+    func validatedText(record: Int, column: Int) -> String? {
+        let (s, e, f) = range(record: record, column: column)
+        guard let raw = String(validating: UnsafeBufferPointer(rebasing: p[s..<e]), as: UTF8.self) else { return nil }
+        return f == 2 ? raw.replacingOccurrences(of: "\"\"", with: "\"") : raw
     }
 
     func text(record: Int, column: Int) -> String {

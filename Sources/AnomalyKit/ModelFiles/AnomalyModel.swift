@@ -80,6 +80,47 @@ public struct AnomalyModel: Sendable {
         return try detector.scores(pipeline.transform(x))
     }
 
+    /// Scores of raw rows whose text columns the model's input step encodes (an encoder step
+    /// first in the pipeline); numeric rows alone work as with `scores(_:)`.
+    /// - Throws: a shape error when the numeric columns or the text columns do not fit the model.
+    public func scores(rows: PipelineRows) throws -> [Double] {
+        guard rows.x.cols == featureCount else {
+            throw AnomalyError.shape("data has \(rows.x.cols) feature columns, the model was trained on \(featureCount)")
+        }
+        return try detector.scores(pipeline.transform(rows: rows).x)
+    }
+
+    /// The raw text columns the model reads (those of its input step; none for numeric models).
+    public var rawColumns: [String] { pipeline.rawColumns }
+
+    /// The same model reading raw rows through `step` first: its inputs become `inputNames`
+    /// (the numeric columns beside the raw ones), and `step`'s output is what the model took.
+    /// Used to keep the encoder with a model fitted, pretrained or fine-tuned on encoded rows.
+    public func prepending(inputStep step: any InputStep, inputNames: [String]) -> AnomalyModel {
+        var r = record
+        r.pipeline = record.pipeline.prepending(step)
+        r.featureNames = inputNames
+        return AnomalyModel(record: r)
+    }
+
+    /// The model without its input step, reading the rows that step gives (for fine-tuning on
+    /// rows encoded once), with that step; nil step for a model without one.
+    public func splittingInputStep() -> (step: (any InputStep)?, model: AnomalyModel) {
+        guard let step = pipeline.inputStep else { return (nil, self) }
+        var r = record
+        r.pipeline = record.pipeline.droppingInputStep
+        r.featureNames = Self.encodedNames(step: step, inputs: record.featureNames)
+        return (step, AnomalyModel(record: r))
+    }
+
+    /// Names of the columns an input step gives: the numeric inputs, then `column[i]` for each
+    /// encoded dimension.
+    static func encodedNames(step: any InputStep, inputs: [String]) -> [String] {
+        let added = step.outputCount - inputs.count
+        let stem = step.rawColumns.first ?? "encoded"
+        return inputs + (0..<max(0, added)).map { "\(stem)[\($0)]" }
+    }
+
     /// 1 = anomaly, 0 = normal, by the contamination threshold.
     public func labels(forScores scores: [Double]) -> [Int] { threshold.labels(for: scores) }
 

@@ -16,6 +16,26 @@ public struct Pipeline: Sendable {
         return rows
     }
 
+    /// Raw rows after every step; an input step (first) consumes their text columns.
+    /// - Throws: a shape error when a text column is left that no step consumed.
+    public func transform(rows: PipelineRows) throws -> PipelineRows {
+        var current = rows
+        for step in steps { current = try step.transform(rows: current) }
+        return current
+    }
+
+    /// The step that reads raw columns, when the pipeline starts with one.
+    public var inputStep: (any InputStep)? { steps.first as? any InputStep }
+
+    /// The raw text columns the pipeline reads (none without an input step).
+    public var rawColumns: [String] { inputStep?.rawColumns ?? [] }
+
+    /// The pipeline after its input step: what runs on rows the input step has already encoded.
+    public var droppingInputStep: Pipeline { inputStep == nil ? self : Pipeline(Array(steps.dropFirst())) }
+
+    /// This pipeline with `step` in front.
+    public func prepending(_ step: any PipelineStep) -> Pipeline { Pipeline([step] + steps) }
+
     /// This pipeline with `step` appended.
     public func appending(_ step: any PipelineStep) -> Pipeline { Pipeline(steps + [step]) }
 

@@ -17,6 +17,10 @@ public protocol PipelineStep: Sendable {
     var outputCount: Int { get }
     /// The rows transformed. - Throws: `AnomalyError` on a shape mismatch or a value it cannot take.
     func transform(_ x: Matrix) throws -> Matrix
+    /// Rows with their raw (text) columns transformed: an encoder step consumes a text column and
+    /// gives its embedding as numeric columns; every other step (the default) transforms the
+    /// numeric columns and passes the texts on.
+    func transform(rows: PipelineRows) throws -> PipelineRows
     /// Writes the settings and fitted arrays.
     func save(to state: inout StepState)
     /// Restores from what `save(to:)` wrote; must check every shape and value it reads.
@@ -27,11 +31,49 @@ extension PipelineStep {
     /// The step's kind, reachable through an existential.
     public var kind: String { Self.kind }
 
+    public func transform(rows: PipelineRows) throws -> PipelineRows {
+        PipelineRows(x: try transform(rows.x), texts: rows.texts)
+    }
+
     /// Checks that `x` has the columns this step takes.
     func requireInputs(_ x: Matrix) throws {
         guard x.cols == inputCount else {
             throw AnomalyError.shape("the \(Self.kind) step takes \(inputCount) columns, the data has \(x.cols)")
         }
+    }
+}
+
+/// A step that reads raw columns the reader does not turn into numbers (text, for an encoder): it
+/// comes first in a pipeline, and the columns it names enter beside the numeric ones.
+public protocol InputStep: PipelineStep {
+    /// The raw (text) columns the step consumes, by name.
+    var rawColumns: [String] { get }
+}
+
+/// Rows entering a pipeline: the numeric columns, and raw text columns by name for an
+/// `InputStep` to consume (one text per row in each).
+public struct PipelineRows: Sendable {
+    public var x: Matrix
+    public var texts: [String: [String]]
+
+    public init(x: Matrix, texts: [String: [String]] = [:]) {
+        self.x = x
+        self.texts = texts
+    }
+
+    public var count: Int { x.rows }
+
+    /// The text column `name`, one per row. - Throws: a shape error naming it when absent or when
+    /// it has another number of rows than the numeric columns.
+    public func textColumn(_ name: String) throws -> [String] {
+        guard let column = texts[name] else {
+            throw AnomalyError.shape("the rows have no text column '\(name)' (they have: \(texts.keys.sorted().joined(separator: ", ")))",
+                                     field: name)
+        }
+        guard column.count == x.rows else {
+            throw AnomalyError.shape("text column '\(name)' has \(column.count) rows, the numeric columns \(x.rows)", field: name)
+        }
+        return column
     }
 }
 
