@@ -16,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -32,7 +33,10 @@ let package = Package(
             name: "AnomalyKit",
             dependencies: ["AnomalyMath", "AnomalyNN", "ZIPFoundation"]
         ),
-        .target(name: "AnomalyText", dependencies: ["AnomalyKit", "AnomalyMath"]),
+        .target(
+            name: "AnomalyText",
+            dependencies: ["AnomalyKit", "AnomalyMath", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "AnomalyTransfer", dependencies: ["AnomalyKit", "AnomalyNN"]),
         .target(name: "AnomalyMeta", dependencies: ["AnomalyKit", "AnomalyTransfer", "AnomalyNN"]),
         .target(

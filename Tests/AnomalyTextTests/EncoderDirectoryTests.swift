@@ -47,3 +47,13 @@ import Testing
         #expect(throws: AnomalyError.self) { try EncoderDirectory("/nonexistent/encoder") }
     }
 }
+
+@Suite struct FileDigestTests {
+    @Test func sha256MatchesTheKnownAnswer() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ak-digest-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data("abc".utf8).write(to: url)
+        // FIPS 180-2, appendix B.1.
+        #expect(try FileDigest.sha256(of: url) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
