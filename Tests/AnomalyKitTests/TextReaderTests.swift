@@ -55,3 +55,29 @@ import Testing
         #expect(throws: AnomalyError.self) { try TextReader.read(path: path, column: nil) }
     }
 }
+
+@Suite struct DataLoaderRawColumnTests {
+    @Test func aTextColumnSitsBesideNumericAndLabelColumns() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ak-raw-\(UUID().uuidString).csv").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("amount,text,y\n1.5,hello there,0\n2,\"a, b\",1\n".utf8).write(to: URL(fileURLWithPath: path))
+        let ds = try DataLoader.load(path: path, labelColumn: "y", rawColumns: ["text"])
+        #expect(ds.featureNames == ["amount"])
+        #expect(ds.labels == [0, 1])
+        #expect(ds.texts["text"] == ["hello there", "a, b"])
+        let textOnly = try DataLoader.load(path: path, labelColumn: "y", drop: ["amount"], rawColumns: ["text"])
+        #expect(textOnly.featureCount == 0)
+        #expect(textOnly.rowCount == 2)
+        #expect(throws: AnomalyError.self) { try DataLoader.load(path: path, labelColumn: "y", rawColumns: ["body"]) }
+    }
+
+    @Test func aPlainTextFileIsOneTextColumn() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ak-raw-\(UUID().uuidString).txt").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data("first\nsecond\n".utf8).write(to: URL(fileURLWithPath: path))
+        let ds = try DataLoader.load(path: path, rawColumns: ["text"])
+        #expect(ds.texts["text"] == ["first", "second"])
+        #expect(ds.featureCount == 0)
+        #expect(throws: AnomalyError.self) { try DataLoader.load(path: path, labelColumn: "y", rawColumns: ["text"]) }
+    }
+}

@@ -18,9 +18,22 @@ public enum DataLoader {
     public static func load(path: String, labelColumn: String? = nil, drop: [String] = [],
                             delimiter: Character? = nil, schema: TableSchema? = nil,
                             allowMissing: Bool = false, labelsPath: String? = nil,
-                            maxCategories: Int = 256, categorical: [String] = []) throws -> Dataset {
+                            maxCategories: Int = 256, categorical: [String] = [],
+                            rawColumns: [String] = []) throws -> Dataset {
         let ext = URL(fileURLWithPath: path).pathExtension.lowercased()
         var dataset: Dataset
+        if !rawColumns.isEmpty && TextReader.isPlainText(path) {
+            // One text per line and nothing else: the text is the only (raw) column.
+            guard rawColumns.count == 1 else {
+                throw AnomalyError.parameter("text column", "a plain-text file holds one text column, not \(rawColumns.count)")
+            }
+            if labelColumn != nil || !drop.isEmpty || !categorical.isEmpty {
+                throw AnomalyError.parameter("labelColumn", "a plain-text file has no columns to label, drop or declare (\(path))")
+            }
+            let texts = try TextReader.lines(of: try NumPy.readFile(path), file: path)
+            dataset = Dataset(x: Matrix(rows: texts.count, cols: 0), texts: [rawColumns[0]: texts])
+            return try finished(dataset, path: path, labelsPath: labelsPath, allowNoFeatures: true)
+        }
         switch ext {
         case "npy", "npz":
             if !drop.isEmpty { throw AnomalyError.parameter("drop", "dropping columns applies to CSV files, not .\(ext) (\(path))") }
@@ -57,10 +70,24 @@ public enum DataLoader {
             }
             try checkFinite(dataset.x, file: path, allowMissing: allowMissing)
         default:
-            let options = CSVOptions(delimiter: delimiter, labelColumn: labelColumn, drop: drop, schema: schema,
+            let options = CSVOptions(delimiter: delimiter, labelColumn: labelColumn, drop: drop + rawColumns, schema: schema,
                                      allowMissing: allowMissing, maxCategories: maxCategories, categorical: categorical)
             dataset = try CSVReader.read(path: path, options: options)
+            if !rawColumns.isEmpty {
+                let cells = try CSVReader.columnTexts(rawColumns, path: path, delimiter: delimiter, validatingUTF8: true)
+                for (k, name) in rawColumns.enumerated() { dataset.texts[name] = cells.map { $0[k] } }
+            }
         }
+        if !rawColumns.isEmpty, ext == "npy" || ext == "npz" {
+            throw AnomalyError.parameter("text column", "a .\(ext) file holds numbers only; read text from a CSV or plain-text file (\(path))")
+        }
+        return try finished(dataset, path: path, labelsPath: labelsPath, allowNoFeatures: !rawColumns.isEmpty)
+    }
+
+    /// Attaches the labels file and checks that rows (and, unless raw columns stand in for them,
+    /// feature columns) are there.
+    private static func finished(_ loaded: Dataset, path: String, labelsPath: String?, allowNoFeatures: Bool) throws -> Dataset {
+        var dataset = loaded
         if let labelsPath {
             let labels = try loadLabels(path: labelsPath)
             guard labels.count == dataset.rowCount else {
@@ -69,7 +96,7 @@ public enum DataLoader {
             dataset.labels = labels
         }
         guard dataset.rowCount > 0 else { throw AnomalyError.data("no data rows", file: path) }
-        guard dataset.featureCount > 0 else { throw AnomalyError.data("no feature columns", file: path) }
+        guard dataset.featureCount > 0 || allowNoFeatures else { throw AnomalyError.data("no feature columns", file: path) }
         return dataset
     }
 

@@ -8,13 +8,20 @@ public struct Dataset: Sendable {
     public var featureNames: [String]
     /// How a CSV file was turned into features; nil for numeric matrices (.npy / .npz).
     public var schema: TableSchema?
+    /// Raw text columns by name (one text per row), read for an encoder step; not features.
+    public var texts: [String: [String]]
 
-    public init(x: Matrix, labels: [Int]? = nil, featureNames: [String]? = nil, schema: TableSchema? = nil) {
+    public init(x: Matrix, labels: [Int]? = nil, featureNames: [String]? = nil, schema: TableSchema? = nil,
+                texts: [String: [String]] = [:]) {
         self.x = x
         self.labels = labels
         self.featureNames = featureNames ?? (0..<x.cols).map { "x\($0)" }
         self.schema = schema
+        self.texts = texts
     }
+
+    /// The rows as a pipeline takes them: numeric columns and raw text columns.
+    public var pipelineRows: PipelineRows { PipelineRows(x: x, texts: texts) }
 
     public var rowCount: Int { x.rows }
     public var featureCount: Int { x.cols }
