@@ -7,6 +7,11 @@ import Foundation
 enum BertKernels {
     typealias V = SIMD8<Float>
 
+    /// Lane-wise minimum and maximum as compare-and-select (the standard library's
+    /// `pointwiseMin`/`pointwiseMax` go lane by lane for their NaN rules). NaN lanes of `a` stay.
+    @inline(__always) static func minimum(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .< a) }
+    @inline(__always) static func maximum(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .> a) }
+
     @inline(__always) static func load(_ p: UnsafePointer<Float>, _ i: Int) -> V {
         UnsafeRawPointer(p + i).loadUnaligned(as: V.self)
     }
@@ -80,7 +85,7 @@ enum BertKernels {
     /// - Complexity: O(1), about 20 vector operations.
     @inline(__always)
     static func exp(_ x0: V) -> V {
-        let x = x0.clamped(lowerBound: V(repeating: -87), upperBound: V(repeating: 88))
+        let x = minimum(maximum(x0, V(repeating: -87)), V(repeating: 88))
         // 1.5·2²³: adding it rounds x·log₂e to an integer k held in the low mantissa bits.
         let shifter = V(repeating: 12_582_912)
         let shifted = x * 1.442_695_04 + shifter
@@ -111,7 +116,7 @@ enum BertKernels {
         let vn = n & ~7
         var vmax = V(repeating: -.infinity)
         var i = 0
-        while i < vn { vmax = pointwiseMax(vmax, load(row, i)); i &+= 8 }
+        while i < vn { vmax = maximum(vmax, load(row, i)); i &+= 8 }
         var m = vmax.max()
         while i < n { m = Swift.max(m, row[i]); i &+= 1 }
         let vm = V(repeating: m)
@@ -151,7 +156,7 @@ enum BertKernels {
         case .geluTanh:
             while i < n { row[i] = geluTanh(row[i] + bias[i]); i &+= 1 }
         case .relu:
-            while i < vn { store(pointwiseMax(load(row, i) + load(bias, i), V()), row, i); i &+= 8 }
+            while i < vn { store(maximum(load(row, i) + load(bias, i), V()), row, i); i &+= 8 }
             while i < n { row[i] = Swift.max(row[i] + bias[i], 0); i &+= 1 }
         }
     }
@@ -165,7 +170,7 @@ enum BertKernels {
     @inline(__always)
     static func gelu(_ x: V) -> V {
         let magnitude = unsafeBitCast(unsafeBitCast(x, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: V.self)
-        let a = pointwiseMin(magnitude * 0.707_106_781_186_547_5, V(repeating: 9))
+        let a = minimum(magnitude * 0.707_106_781_186_547_5, V(repeating: 9))
         let u = a / (2 + a)
         var r = V(repeating: -0.148_387_253_284_454_35)
         r = r * u + 0.471_234_828_233_718_87
