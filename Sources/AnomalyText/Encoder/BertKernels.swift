@@ -109,10 +109,12 @@ enum BertKernels {
     @inline(__always)
     static func exp(_ x: Float) -> Float { exp(V(repeating: x))[0] }
 
-    /// In-place softmax of one row of `n` scores: `e^(s − max) / Σ e^(s − max)`.
-    /// - Complexity: O(n), three passes.
+    /// In-place unnormalised softmax of one row of `n` scores: `e^(s − max)`, returning
+    /// `1 / Σ e^(s − max)`, the factor that normalises it (the caller scales whatever it computes
+    /// from the row — attention scales the head's `n`-long row of context, not the `n` weights).
+    /// - Complexity: O(n), two passes.
     @inline(__always)
-    static func softmax(_ row: UnsafeMutablePointer<Float>, n: Int) {
+    static func softmaxUnnormalized(_ row: UnsafeMutablePointer<Float>, n: Int) -> Float {
         let vn = n & ~7
         var vmax = V(repeating: -.infinity)
         var i = 0
@@ -135,11 +137,25 @@ enum BertKernels {
             sum += e
             i &+= 1
         }
-        let inv = 1 / sum
-        let vinv = V(repeating: inv)
-        i = 0
-        while i < vn { store(load(row, i) * vinv, row, i); i &+= 8 }
-        while i < n { row[i] *= inv; i &+= 1 }
+        return 1 / sum
+    }
+
+    /// In-place softmax of one row of `n` scores: `e^(s − max) / Σ e^(s − max)`.
+    /// - Complexity: O(n), three passes.
+    @inline(__always)
+    static func softmax(_ row: UnsafeMutablePointer<Float>, n: Int) {
+        let inv = softmaxUnnormalized(row, n: n)
+        scale(row, n: n, by: inv)
+    }
+
+    /// `row *= factor` over `n` elements.
+    @inline(__always)
+    static func scale(_ row: UnsafeMutablePointer<Float>, n: Int, by factor: Float) {
+        let vn = n & ~7
+        let v = V(repeating: factor)
+        var i = 0
+        while i < vn { store(load(row, i) * v, row, i); i &+= 8 }
+        while i < n { row[i] *= factor; i &+= 1 }
     }
 
     /// In place over `n` elements: `v += bias` then the activation.

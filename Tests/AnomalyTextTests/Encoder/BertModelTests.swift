@@ -74,6 +74,42 @@ import Testing
         #expect(try model.lastHiddenStates(ids: noisy, rows: rows, length: length, lengths: lengths) == short)
     }
 
+    @Test func aBatchLargeEnoughForBlocksPerCoreGivesTheSameAnswers() throws {
+        // 20 filler sequences of 64 tokens around the recorded ones: several blocks of whole
+        // sequences, each encoded on one core (the recorded batches alone are one block).
+        let model = try EncoderFixtures.tinyBert()
+        let batches = try EncoderFixtures.tinyAnswers().batches
+        var generator = SeededGenerator(seed: 3)
+        let filler = (0..<20).map { _ in [Int32(2)] + (0..<62).map { _ in Int32.random(in: 5..<100, using: &generator) } + [Int32(3)] }
+        let recorded = batches.flatMap(\.ids)
+        let sequences = filler[0..<10] + recorded + filler[10...]
+        let total = sequences.reduce(0) { $0 + $1.count }
+        #expect(BertModel.blocks(lengths: sequences.map(\.count), target: BertModel.blockTokens(total: total, cores: 2)).count >= 4)
+        let lengths = sequences.map(\.count), length = lengths.max()!
+        let ids = sequences.flatMap { $0 + [Int32](repeating: 0, count: length - $0.count) }
+        let states = try model.lastHiddenStates(ids: ids, rows: sequences.count, length: length, lengths: lengths)
+        let expected = batches.flatMap(\.last_hidden_state)
+        for (i, want) in expected.enumerated() {
+            let r = 10 + i
+            let got = states[(r * length * 32)..<((r * length + lengths[r]) * 32)]
+            #expect(EncoderFixtures.maxError(got, want) <= Self.tolerance, "recorded row \(i + 1)")
+        }
+        let pooled = try model.embeddings(Array(sequences), pooling: .normalizedMean)
+        for r in [0, 9, 10 + recorded.count, sequences.count - 1] {
+            let alone = try model.embeddings([sequences[r]], pooling: .normalizedMean)
+            #expect(EncoderFixtures.maxError(pooled.row(r), alone.row(0)) <= Self.tolerance)
+        }
+    }
+
+    @Test func blocksHoldWholeSequences() {
+        let blocks = BertModel.blocks(lengths: [100, 200, 50, 300, 10], target: 256)
+        #expect(blocks.map(\.sequences) == [0..<2, 2..<4, 4..<5])
+        #expect(blocks.map(\.tokens) == [0..<300, 300..<650, 650..<660])
+        #expect(BertModel.blocks(lengths: [], target: 256).isEmpty)
+        #expect(BertModel.blockTokens(total: 1024, cores: 2) == 256)
+        #expect(BertModel.blockTokens(total: 8192, cores: 2) == 512)
+    }
+
     @Test func weightsWithTheBertPrefixLoadTheSame() throws {
         let directory = try EncoderFixtures.tinyBertCopy()
         defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
@@ -150,3 +186,4 @@ import Testing
         #expect(outputs[0] != outputs[1] && outputs[1] != outputs[2])
     }
 }
+
