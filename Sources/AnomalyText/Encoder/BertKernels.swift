@@ -151,11 +151,17 @@ enum BertKernels {
     /// `row *= factor` over `n` elements.
     @inline(__always)
     static func scale(_ row: UnsafeMutablePointer<Float>, n: Int, by factor: Float) {
+        scale(row, n: n, by: factor, into: row)
+    }
+
+    /// `out = row · factor` over `n` elements (`out` may be `row`).
+    @inline(__always)
+    static func scale(_ row: UnsafePointer<Float>, n: Int, by factor: Float, into out: UnsafeMutablePointer<Float>) {
         let vn = n & ~7
         let v = V(repeating: factor)
         var i = 0
-        while i < vn { store(load(row, i) * v, row, i); i &+= 8 }
-        while i < n { row[i] *= factor; i &+= 1 }
+        while i < vn { store(load(row, i) * v, out, i); i &+= 8 }
+        while i < n { out[i] = row[i] * factor; i &+= 1 }
     }
 
     /// In place over `n` elements: `v += bias` then the activation.

@@ -280,8 +280,9 @@ extension BertModel {
         let order = parallel ? lengths.indices.sorted { lengths[$0] > lengths[$1] } : Array(lengths.indices)
         let pairs: @Sendable (Range<Int>) -> Void = { range in
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: longest * longest)
+            let weighted = UnsafeMutablePointer<Float>.allocate(capacity: longest * d)
             let normalizers = UnsafeMutablePointer<Float>.allocate(capacity: longest)
-            defer { scores.deallocate(); normalizers.deallocate() }
+            defer { scores.deallocate(); weighted.deallocate(); normalizers.deallocate() }
             for task in range {
                 let s = order[task / heads], head = task % heads
                 let n = lengths[s], first = starts[s]
@@ -290,10 +291,12 @@ extension BertModel {
                 BLAS.sgemm(transA: false, transB: true, m: n, n: n, k: d, alpha: scale,
                            a: query, lda: 3 * h, b: query + h, ldb: 3 * h, beta: 0, c: scores, ldc: n)
                 for i in 0..<n { normalizers[i] = BertKernels.softmaxUnnormalized(scores + i * n, n: n) }
+                // Into a contiguous n × d block (BLAS clears a strided output slowly), then each
+                // row normalised into the head's columns of the context: the softmax's division
+                // on d values per row rather than n.
                 BLAS.sgemm(transA: false, transB: false, m: n, n: d, k: n, alpha: 1,
-                           a: scores, lda: n, b: query + 2 * h, ldb: 3 * h, beta: 0, c: out, ldc: h)
-                // The softmax's normalisation, on the d-wide context rows rather than the n-wide weights.
-                for i in 0..<n { BertKernels.scale(out + i * h, n: d, by: normalizers[i]) }
+                           a: scores, lda: n, b: query + 2 * h, ldb: 3 * h, beta: 0, c: weighted, ldc: d)
+                for i in 0..<n { BertKernels.scale(weighted + i * d, n: d, by: normalizers[i], into: out + i * h) }
             }
         }
         if parallel {
