@@ -17,7 +17,8 @@ import Darwin
 ///
 /// `F32` tensors are exposed as views into the mapping; `F16` and `BF16` are converted to
 /// `Float` once, when asked for. The mapping lives as long as this object or any `FloatTensor`
-/// taken from it.
+/// taken from it; the file must not be truncated meanwhile (the model cache replaces files by
+/// renaming, which leaves a mapping intact).
 public final class MappedSafeTensors: @unchecked Sendable {
     /// Element types the header may name (safetensors' spelling).
     public enum DType: String, Sendable, CaseIterable {
@@ -52,7 +53,7 @@ public final class MappedSafeTensors: @unchecked Sendable {
     /// The header's `__metadata__` map (empty when absent).
     public let metadata: [String: String]
 
-    private let base: UnsafeRawPointer?
+    private let base: UnsafeRawPointer
     private let length: Int
     /// Converted copies of F16/BF16 tensors, made on first use.
     private var converted: [String: UnsafeMutableBufferPointer<Float>] = [:]
@@ -74,31 +75,30 @@ public final class MappedSafeTensors: @unchecked Sendable {
             throw AnomalyError.model("cannot read its size: \(String(cString: strerror(errno)))", file: path)
         }
         let length = Int(info.st_size)
-        var base: UnsafeRawPointer?
-        if length > 0 {
-            let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
-            guard let mapped, mapped != MAP_FAILED else {
-                throw AnomalyError.model("cannot map into memory: \(String(cString: strerror(errno)))", file: path)
-            }
-            base = UnsafeRawPointer(mapped)
+        guard length >= 8 else {
+            throw AnomalyError.model("file is too short to be a safetensors file (\(length) bytes)", file: path)
         }
-        try self.init(mapping: base, length: length, file: path)
+        let mapped = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            throw AnomalyError.model("cannot map into memory: \(String(cString: strerror(errno)))", file: path)
+        }
+        try self.init(mapping: UnsafeRawPointer(mapped), length: length, file: path)
     }
 
-    private init(mapping base: UnsafeRawPointer?, length: Int, file: String) throws {
+    private init(mapping base: UnsafeRawPointer, length: Int, file: String) throws {
         self.base = base
         self.length = length
         self.file = file
         do {
             (entries, metadata) = try Self.parseHeader(base, length: length, file: file)
         } catch {
-            if let base { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+            munmap(UnsafeMutableRawPointer(mutating: base), length)
             throw error
         }
     }
 
     deinit {
-        if let base { munmap(UnsafeMutableRawPointer(mutating: base), length) }
+        munmap(UnsafeMutableRawPointer(mutating: base), length)
         for buffer in converted.values { buffer.deallocate() }
     }
 
@@ -115,7 +115,7 @@ public final class MappedSafeTensors: @unchecked Sendable {
             throw AnomalyError.model("the tensor is missing", file: file, field: name)
         }
         let count = entry.elementCount
-        let raw = (base ?? UnsafeRawPointer(bitPattern: 16)!) + entry.bytes.lowerBound
+        let raw = base + entry.bytes.lowerBound
         switch entry.dtype {
         case .f32 where Int(bitPattern: raw) % MemoryLayout<Float>.alignment == 0:
             let view = UnsafeBufferPointer(start: raw.assumingMemoryBound(to: Float.self), count: count)
@@ -162,12 +162,9 @@ public final class MappedSafeTensors: @unchecked Sendable {
     }
 
     /// Parses and validates the header against a file of `length` bytes.
-    private static func parseHeader(_ base: UnsafeRawPointer?, length: Int, file: String) throws
+    private static func parseHeader(_ base: UnsafeRawPointer, length: Int, file: String) throws
         -> (entries: [String: Entry], metadata: [String: String]) {
         func fail(_ message: String, _ field: String? = nil) -> AnomalyError { .model(message, file: file, field: field) }
-        guard let base, length >= 8 else {
-            throw fail("file is too short to be a safetensors file (\(length) bytes)")
-        }
         let headerLength = UInt64(littleEndian: base.loadUnaligned(as: UInt64.self))
         guard headerLength <= UInt64(length - 8), headerLength < 100_000_000 else {
             throw fail("header length \(headerLength) exceeds the file size (\(length) bytes): truncated or not a safetensors file")
