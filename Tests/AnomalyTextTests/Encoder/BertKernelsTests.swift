@@ -22,6 +22,20 @@ import Testing
         #expect(BertKernels.gelu(BertKernels.V(repeating: 30))[0] == 30)
     }
 
+    @Test func tanhGeluAndReluMatchTheirFormulas() {
+        var row: [Float] = (0..<37).map { Float($0 - 18) * 0.37 }
+        let input = row, bias = [Float](repeating: 0.05, count: 37)
+        row.withUnsafeMutableBufferPointer { BertKernels.addBiasActivate($0.baseAddress!, bias: bias, n: 37, .geluTanh) }
+        for (x0, got) in zip(input, row) {
+            let x = Double(x0) + 0.05
+            let want = 0.5 * x * (1 + tanh((2 / Double.pi).squareRoot() * (x + 0.044715 * x * x * x)))
+            #expect(abs(Double(got) - want) <= 1e-6 * max(1, abs(x)))
+        }
+        row = input
+        row.withUnsafeMutableBufferPointer { BertKernels.addBiasActivate($0.baseAddress!, bias: bias, n: 37, .relu) }
+        #expect(row == input.map { max($0 + 0.05, 0) })
+    }
+
     @Test func expIsAccurateOnTheSoftmaxRange() {
         var worst: Float = 0
         var x: Float = -87

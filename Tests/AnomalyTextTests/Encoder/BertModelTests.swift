@@ -124,6 +124,26 @@ import Testing
         #expect(got == expected)
     }
 
+    @Test func bfloat16WeightsLoadConverted() throws {
+        // The tiny model with every float tensor rounded to BF16: the same network to BF16 precision.
+        let directory = try EncoderFixtures.tinyBertCopy()
+        defer { try? FileManager.default.removeItem(at: directory.deletingLastPathComponent()) }
+        let file = directory.appendingPathComponent("model.safetensors")
+        let mapped = try MappedSafeTensors(contentsOf: file)
+        var entries: [(name: String, dtype: String, shape: [Int], bytes: [UInt8])] = []
+        for name in mapped.names where mapped.entries[name]!.dtype == .f32 {
+            let t = try mapped.floats(name)
+            let halves = t.buffer.map { UInt16(truncatingIfNeeded: ($0.bitPattern &+ 0x7FFF &+ (($0.bitPattern >> 16) & 1)) >> 16) }
+            entries.append((name, "BF16", t.shape, halves.withUnsafeBytes { Array($0) }))
+        }
+        try EncoderFixtures.writeSafeTensors(entries, to: file)
+        let sequences: [[Int32]] = [[2, 10, 20, 30, 40, 3], [2, 77, 3]]
+        let exact = try EncoderFixtures.tinyBert().embeddings(sequences, pooling: .normalizedMean)
+        let rounded = try BertModel(directory: directory).embeddings(sequences, pooling: .normalizedMean)
+        let gap = EncoderFixtures.maxError(rounded.values, exact.values)
+        #expect(gap > 0 && gap < 0.05, "BF16 vs F32 gap \(gap)")
+    }
+
     @Test func badInputsAreRefused() throws {
         let model = try EncoderFixtures.tinyBert()
         let outside = EncoderFixtures.error { _ = try model.lastHiddenStates(ids: [2, 100, 3], rows: 1, length: 3, lengths: [3]) }
