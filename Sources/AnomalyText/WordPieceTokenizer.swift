@@ -138,24 +138,22 @@ public struct WordPieceTokenizer: Sendable {
 
     /// The tokens a text is split into, without `[CLS]`/`[SEP]` and without truncation.
     ///
-    /// - Complexity: O(n · w) for n scalars and words of at most w = 100 scalars (each piece tries
-    ///   at most the vocabulary's longest token), in practice O(n).
+    /// - Complexity: O(n · w) for n bytes and words of w bytes (each piece tries the prefixes of
+    ///   what is left of its word, at most the vocabulary's longest token), in practice O(n).
     public func wordPieces(_ text: String) -> [String] {
         var ids: [Int32] = []
-        _ = appendPieces(of: text, to: &ids, limit: .max)
+        var cache = ScalarCache()
+        _ = appendPieces(of: text, to: &ids, limit: .max, cache: &cache)
         return ids.map { vocabulary.tokens[Int($0)] }
     }
 
     /// `[CLS]`, the text's token ids, `[SEP]`: at most `maxLength` ids, the text's first
     /// `maxLength − 2` pieces when it has more (`wasTruncated`).
     ///
-    /// - Complexity: O(n) in the scalars of the text up to the truncation point.
+    /// - Complexity: O(n) in the bytes of the text up to the truncation point.
     public func encode(_ text: String) -> EncodedText {
-        var ids: [Int32] = [clsID]
-        ids.reserveCapacity(min(maxLength, text.utf8.count / 3 + 8))
-        let truncated = appendPieces(of: text, to: &ids, limit: maxLength - 1)
-        ids.append(sepID)
-        return EncodedText(ids: ids, wasTruncated: truncated)
+        var cache = ScalarCache()
+        return encode(text, cache: &cache)
     }
 
     /// Encodes every text (in parallel over texts) and pads them with `[PAD]` to the longest.
@@ -166,9 +164,18 @@ public struct WordPieceTokenizer: Sendable {
         TokenBatch(encodeSeparately(texts), padID: padID)
     }
 
-    /// Each text encoded on its own, unpadded, in parallel over texts.
+    /// Each text encoded on its own, unpadded, in parallel over texts (each chunk of texts keeps
+    /// its own cache of the non-ASCII characters it met).
     package func encodeSeparately(_ texts: [String]) -> [EncodedText] {
-        parallelMap(texts.count) { self.encode(texts[$0]) }
+        var results = [EncodedText](repeating: EncodedText(ids: [], wasTruncated: false), count: texts.count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let out = SharedMutableBuffer(buffer)
+            parallelFor(texts.count) { range in
+                var cache = ScalarCache()
+                for i in range { out[i] = self.encode(texts[i], cache: &cache) }
+            }
+        }
+        return results
     }
 
     /// The token of an id, or nil outside the vocabulary.
@@ -176,60 +183,70 @@ public struct WordPieceTokenizer: Sendable {
         vocabulary.tokens.indices.contains(Int(id)) ? vocabulary.tokens[Int(id)] : nil
     }
 
+    func encode(_ text: String, cache: inout ScalarCache) -> EncodedText {
+        var ids: [Int32] = [clsID]
+        ids.reserveCapacity(min(maxLength, text.utf8.count / 3 + 8))
+        let truncated = appendPieces(of: text, to: &ids, limit: maxLength - 1, cache: &cache)
+        ids.append(sepID)
+        return EncodedText(ids: ids, wasTruncated: truncated)
+    }
+
     /// Appends the text's piece ids to `ids` until it holds `limit`; returns whether pieces were
     /// left out.
-    private func appendPieces(of text: String, to ids: inout [Int32], limit: Int) -> Bool {
+    private func appendPieces(of text: String, to ids: inout [Int32], limit: Int, cache: inout ScalarCache) -> Bool {
+        var text = text
+        return text.withUTF8 { appendPieces(of: $0, to: &ids, limit: limit, cache: &cache) }
+    }
+
+    private func appendPieces(of bytes: UnsafeBufferPointer<UInt8>, to ids: inout [Int32], limit: Int,
+                              cache: inout ScalarCache) -> Bool {
         var truncated = false
-        var segmentStart = text.utf8.startIndex
-        func words(upTo end: String.Index) {
-            guard !truncated, segmentStart < end else { return }
-            splitter.forEachWord(in: text[segmentStart..<end]) { bytes, scalars in
-                appendWord(bytes, scalars: scalars, to: &ids)
-                if ids.count > limit { truncated = true }
-                return !truncated
+        // Prefix hashes of the piece being matched: a stored word has at most 4 bytes a scalar.
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: BertWordSplitter.storedScalars * 4 + 1) { hashes in
+            func words(_ range: Range<Int>) {
+                guard !truncated, !range.isEmpty else { return }
+                splitter.forEachWord(in: UnsafeBufferPointer(rebasing: bytes[range]), cache: &cache) { word, scalars in
+                    appendWord(word, scalars: scalars, to: &ids, hashes: hashes)
+                    if ids.count > limit { truncated = true }
+                    return !truncated
+                }
             }
-        }
-        if !specialTokens.isEmpty {
-            let utf8 = text.utf8
-            var i = utf8.startIndex
-            while i < utf8.endIndex && !truncated {
-                guard let (length, id) = specialToken(at: i, in: utf8) else {
-                    utf8.formIndex(after: &i)
+            // Special tokens written in the text are cut out first, on the raw text (as Hugging
+            // Face's added vocabulary does), and the pieces between them are split on their own.
+            var segmentStart = 0
+            var i = 0
+            while i < bytes.count && !truncated {
+                guard startsSpecialToken[Int(bytes[i])], let (length, id) = specialToken(at: i, in: bytes) else {
+                    i += 1
                     continue
                 }
-                words(upTo: i)
+                words(segmentStart..<i)
                 guard !truncated else { break }
                 ids.append(id)
                 if ids.count > limit { truncated = true }
-                i = utf8.index(i, offsetBy: length)
+                i += length
                 segmentStart = i
             }
+            words(segmentStart..<bytes.count)
         }
-        words(upTo: text.endIndex)
         if ids.count > limit { ids.removeLast(ids.count - limit) }
         return truncated
     }
 
-    /// The longest special token written at `i`, as its length in bytes and its id.
-    @inline(__always)
-    private func specialToken(at i: String.Index, in utf8: String.UTF8View) -> (Int, Int32)? {
-        let first = utf8[i]
-        guard startsSpecialToken[Int(first)] else { return nil }
-        for special in specialTokens where special.bytes[0] == first {
-            var j = i
-            var matched = true
-            for b in special.bytes {
-                guard j < utf8.endIndex, utf8[j] == b else { matched = false; break }
-                utf8.formIndex(after: &j)
+    /// The longest special token written at byte `i`, as its length in bytes and its id.
+    private func specialToken(at i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int32)? {
+        for special in specialTokens where special.bytes.count <= bytes.count - i {
+            if special.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress! + i, $0.count) == 0 }) {
+                return (special.bytes.count, special.id)
             }
-            if matched { return (special.bytes.count, special.id) }
         }
         return nil
     }
 
     /// Greedy longest-match-first WordPiece over one word's bytes; `[UNK]` for the whole word when
     /// it is too long or a part of it matches no token.
-    private func appendWord(_ word: UnsafeBufferPointer<UInt8>, scalars: Int, to ids: inout [Int32]) {
+    private func appendWord(_ word: UnsafeBufferPointer<UInt8>, scalars: Int, to ids: inout [Int32],
+                            hashes: UnsafeMutableBufferPointer<UInt64>) {
         guard scalars <= Self.maxWordLength else {
             ids.append(unkID)
             return
@@ -239,12 +256,18 @@ public struct WordPieceTokenizer: Sendable {
         var start = 0
         while start < n {
             let table = start == 0 ? vocabulary.wordStarts : vocabulary.continuations
-            var end = min(n, start + table.longestKey)
-            // Never cut inside a scalar: back up to the start of one.
+            let longest = min(n, start + table.longestKey)
+            var h = ByteTable.hashSeed
+            for k in start..<longest {
+                h = ByteTable.hashStep(h, word[k])
+                hashes[k - start + 1] = h
+            }
+            // The longest piece first, never cut inside a scalar.
+            var end = longest
             while end < n && end > start && word[end] & 0xC0 == 0x80 { end -= 1 }
             var found: Int32?
             while end > start {
-                if let id = table.id(of: UnsafeBufferPointer(rebasing: word[start..<end])) {
+                if let id = table.id(of: UnsafeBufferPointer(rebasing: word[start..<end]), hash: hashes[end - start]) {
                     found = id
                     break
                 }

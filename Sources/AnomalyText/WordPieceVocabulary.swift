@@ -82,97 +82,119 @@ struct WordPieceVocabulary: Sendable {
     }
 }
 
-/// An open-addressing hash table from byte strings to ids, built once and then only read (so it is
-/// shared by concurrent encoders without locks).
-struct ByteTable: Sendable {
-    private let bytes: [UInt8]
-    /// Entry `i`'s key is `bytes[offsets[i]..<offsets[i + 1]]`.
-    private let offsets: [Int32]
-    private let ids: [Int32]
-    /// Entry index per slot, −1 when empty; the slot count is a power of two at least twice the
-    /// entries.
-    private let slots: [Int32]
+/// An open-addressing hash table from byte strings to ids, built once and then only read, so
+/// concurrent encoders share it without locks. Its hash (FNV-1a) runs byte by byte, so a caller
+/// trying ever shorter prefixes of a word hashes the word once (`hashStep`), not once per prefix.
+final class ByteTable: @unchecked Sendable {
+    // Immutable after init (the reason for @unchecked Sendable): the keys' bytes concatenated,
+    // entry i's key being keys[offsets[i]..<offsets[i + 1]], its id, and the slots (entry index,
+    // −1 when empty; a power of two at least twice the entries).
+    private let keys: UnsafeMutableBufferPointer<UInt8>
+    private let offsets: UnsafeMutableBufferPointer<Int32>
+    private let ids: UnsafeMutableBufferPointer<Int32>
+    private let slots: UnsafeMutableBufferPointer<Int32>
+    private let mask: Int
     /// The longest key, in bytes: no lookup needs to try a longer piece.
     let longestKey: Int
 
     struct Builder {
-        private var bytes: [UInt8] = []
-        private var offsets: [Int32] = [0]
-        private var ids: [Int32] = []
-        private var index: [[UInt8]: Int] = [:]
+        fileprivate var bytes: [UInt8] = []
+        fileprivate var offsets: [Int32] = [0]
+        fileprivate var ids: [Int32] = []
+        private var index: [ArraySlice<UInt8>: Int] = [:]
 
         init(capacity: Int) {
             index.reserveCapacity(capacity)
             ids.reserveCapacity(capacity)
         }
 
+        /// Adds `key`, or gives it the new id when it is there already.
         mutating func insert(_ key: ArraySlice<UInt8>, id: Int32) {
-            if let existing = index[Array(key)] {
+            if let existing = index[key] {
                 ids[existing] = id
                 return
             }
-            index[Array(key)] = ids.count
+            index[key] = ids.count
             bytes.append(contentsOf: key)
             offsets.append(Int32(bytes.count))
             ids.append(id)
         }
 
-        func build() -> ByteTable { ByteTable(bytes: bytes, offsets: offsets, ids: ids) }
+        func build() -> ByteTable { ByteTable(self) }
     }
 
-    private init(bytes: [UInt8], offsets: [Int32], ids: [Int32]) {
-        self.bytes = bytes
-        self.offsets = offsets
-        self.ids = ids
+    private init(_ builder: Builder) {
+        func copy<T>(_ array: [T]) -> UnsafeMutableBufferPointer<T> {
+            let buffer = UnsafeMutableBufferPointer<T>.allocate(capacity: max(1, array.count))
+            _ = buffer.initialize(from: array)
+            return buffer
+        }
+        keys = copy(builder.bytes)
+        offsets = copy(builder.offsets)
+        ids = copy(builder.ids)
         var capacity = 16
-        while capacity < ids.count * 2 { capacity *= 2 }
-        var slots = [Int32](repeating: -1, count: capacity)
+        while capacity < builder.ids.count * 2 { capacity *= 2 }
+        slots = .allocate(capacity: capacity)
+        slots.initialize(repeating: -1)
+        mask = capacity - 1
         var longest = 0
-        bytes.withUnsafeBufferPointer { b in
-            for entry in 0..<ids.count {
-                let start = Int(offsets[entry]), count = Int(offsets[entry + 1]) - start
-                longest = max(longest, count)
-                var slot = Int(truncatingIfNeeded: Self.hash(b.baseAddress.map { $0 + start }, count)) & (capacity - 1)
-                while slots[slot] >= 0 { slot = (slot + 1) & (capacity - 1) }
-                slots[slot] = Int32(entry)
-            }
+        for entry in 0..<builder.ids.count {
+            let start = Int(offsets[entry]), count = Int(offsets[entry + 1]) - start
+            longest = max(longest, count)
+            var h = Self.hashSeed
+            for i in start..<(start + count) { h = Self.hashStep(h, keys[i]) }
+            var slot = Self.slot(h, mask)
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(entry)
         }
-        self.slots = slots
-        self.longestKey = longest
+        longestKey = longest
     }
 
-    /// FNV-1a over the bytes, then a final mix so the low bits used for the slot depend on all.
+    deinit {
+        keys.deallocate()
+        offsets.deallocate()
+        ids.deallocate()
+        slots.deallocate()
+    }
+
+    /// The hash of no bytes; `hashStep` adds one.
+    static let hashSeed: UInt64 = 0xcbf2_9ce4_8422_2325
+
     @inline(__always)
-    private static func hash(_ p: UnsafePointer<UInt8>?, _ count: Int) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        if let p {
-            for i in 0..<count { h = (h ^ UInt64(p[i])) &* 0x0000_0100_0000_01b3 }
-        }
-        h ^= h >> 29
-        h = h &* 0xbf58_476d_1ce4_e5b9
-        return h ^ (h >> 32)
+    static func hashStep(_ h: UInt64, _ byte: UInt8) -> UInt64 { (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+
+    /// The slot of a hash, after a final mix so its low bits depend on every byte.
+    @inline(__always)
+    private static func slot(_ h: UInt64, _ mask: Int) -> Int {
+        var x = h ^ (h >> 29)
+        x = x &* 0xbf58_476d_1ce4_e5b9
+        return Int(truncatingIfNeeded: x ^ (x >> 32)) & mask
     }
 
-    /// The id stored for the bytes `key`, or nil.
+    /// The id stored for `key`, whose hash (`hashSeed` then `hashStep` over its bytes) is `hash`.
     ///
     /// - Complexity: O(key length) expected.
     @inline(__always)
-    func id(of key: UnsafeBufferPointer<UInt8>) -> Int32? {
+    func id(of key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int32? {
         let count = key.count
-        guard count <= longestKey else { return nil }
-        let mask = slots.count - 1
-        return bytes.withUnsafeBufferPointer { b -> Int32? in
-            var slot = Int(truncatingIfNeeded: Self.hash(key.baseAddress, count)) & mask
-            while true {
-                let entry = Int(slots[slot])
-                if entry < 0 { return nil }
-                let start = Int(offsets[entry])
-                if Int(offsets[entry + 1]) - start == count
-                    && (count == 0 || memcmp(b.baseAddress! + start, key.baseAddress!, count) == 0) {
-                    return ids[entry]
-                }
-                slot = (slot + 1) & mask
+        var slot = Self.slot(hash, mask)
+        while true {
+            let entry = Int(slots[slot])
+            if entry < 0 { return nil }
+            let start = Int(offsets[entry])
+            if Int(offsets[entry + 1]) - start == count
+                && (count == 0 || memcmp(keys.baseAddress! + start, key.baseAddress!, count) == 0) {
+                return ids[entry]
             }
+            slot = (slot + 1) & mask
         }
+    }
+
+    /// The id stored for `key`, or nil.
+    func id(of key: UnsafeBufferPointer<UInt8>) -> Int32? {
+        guard key.count <= longestKey else { return nil }
+        var h = Self.hashSeed
+        for b in key { h = Self.hashStep(h, b) }
+        return id(of: key, hash: h)
     }
 }

@@ -41,14 +41,7 @@ struct TokenizeCommand: ParsableCommand {
         let clock = ContinuousClock()
         var encoded: [EncodedText] = []
         let elapsed = clock.measure { encoded = tokenizer.encodeSeparately(texts) }
-        var text = ""
-        text.reserveCapacity(encoded.reduce(0) { $0 + $1.ids.count * 6 + 3 })
-        for e in encoded {
-            text += "["
-            text += e.ids.map(String.init).joined(separator: ",")
-            text += "]\n"
-        }
-        try writeAtomically(Data(text.utf8), to: out)
+        try writeAtomically(Self.jsonLines(encoded), to: out)
         let tokens = encoded.reduce(0) { $0 + $1.ids.count }
         let truncated = encoded.reduce(0) { $0 + ($1.wasTruncated ? 1 : 0) }
         if json {
@@ -58,6 +51,36 @@ struct TokenizeCommand: ParsableCommand {
         } else {
             output("tokenized \(encoded.count) texts into \(tokens) tokens (\(truncated) truncated to \(tokenizer.maxLength)) in \(fmt(elapsed.seconds, 3)) s; written to \(out)")
         }
+    }
+}
+
+extension TokenizeCommand {
+    /// One JSON array of ids per text, digits written straight into the bytes.
+    static func jsonLines(_ encoded: [EncodedText]) -> Data {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(encoded.reduce(0) { $0 + $1.ids.count * 6 + 3 })
+        var digits = [UInt8](repeating: 0, count: 11)
+        for e in encoded {
+            bytes.append(UInt8(ascii: "["))
+            for (k, id) in e.ids.enumerated() {
+                if k > 0 { bytes.append(UInt8(ascii: ",")) }
+                if id < 0 { bytes.append(UInt8(ascii: "-")) }
+                var v = id.magnitude
+                var n = 0
+                repeat {
+                    digits[n] = UInt8(ascii: "0") + UInt8(v % 10)
+                    v /= 10
+                    n += 1
+                } while v > 0
+                while n > 0 {
+                    n -= 1
+                    bytes.append(digits[n])
+                }
+            }
+            bytes.append(UInt8(ascii: "]"))
+            bytes.append(UInt8(ascii: "\n"))
+        }
+        return Data(bytes)
     }
 }
 
