@@ -23,9 +23,13 @@ public struct WordPieceTokenizer: Sendable {
     public let stripAccents: Bool
     /// Whether each CJK ideograph is a word of its own (`tokenize_chinese_chars`).
     public let splitCJK: Bool
+    /// The id of `[CLS]`, which starts every encoded text.
     public let clsID: Int32
+    /// The id of `[SEP]`, which ends every encoded text.
     public let sepID: Int32
+    /// The id of `[PAD]`, which fills a batch's shorter rows (attention mask 0).
     public let padID: Int32
+    /// The id of `[UNK]`, for a word the vocabulary cannot cover.
     public let unkID: Int32
 
     /// A word longer than this, in unicode scalars, is `[UNK]` (Hugging Face's
