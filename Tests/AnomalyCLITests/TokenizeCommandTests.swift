@@ -43,6 +43,8 @@ import TestSupport
         let j = anomalykit("tokenize", "--encoder", enc, "--data", jsonl, "--out", dir + "/o.jsonl")
         #expect(j.status == 65)
         #expect(j.error.contains("bad.jsonl:2: expected a JSON string"))
+        let empty = write("", "empty.jsonl", in: dir)
+        #expect(anomalykit("tokenize", "--encoder", enc, "--data", empty, "--out", dir + "/o.jsonl").error.contains("empty.jsonl: empty file"))
         #expect(!FileManager.default.fileExists(atPath: dir + "/o.jsonl"))
 
         #expect(anomalykit("tokenize", "--encoder", enc, "--data", jsonl, "--out", dir + "/o.csv").status == 64)
@@ -50,6 +52,6 @@ import TestSupport
         #expect(anomalykit("tokenize", "--encoder", enc, "--data", jsonl, "--out", dir + "/o.jsonl", "--max-length", "1").status == 64)
         let missing = anomalykit("tokenize", "--encoder", dir + "/none", "--data", jsonl, "--out", dir + "/o.jsonl")
         #expect(missing.status == 65 && missing.error.contains("'encoder'"))
-        #expect(files(in: dir) == ["bad.jsonl", "bad.txt"])
+        #expect(files(in: dir) == ["bad.jsonl", "bad.txt", "empty.jsonl"])
     }
 }

@@ -10,14 +10,14 @@ struct TokenizeCommand: ParsableCommand {
         commandName: "tokenize",
         abstract: "Split texts into an encoder's WordPiece token ids, as Hugging Face's BertTokenizerFast does.",
         discussion: """
-        FILE.txt holds one text per line (UTF-8; a final line break ends the last text); FILE.jsonl one JSON \
-        string per line. The output has one JSON array of ids per text, in order: [CLS], the text's tokens, [SEP], \
+        FILE.txt (or .log) holds one text per line (UTF-8; a final line break ends the last text); FILE.jsonl \
+        one JSON string per line. The output has one JSON array of ids per text, in order: [CLS], the text's tokens, [SEP], \
         truncated to the encoder's longest sequence (max_seq_length of sentence_bert_config.json, or --max-length).
         """)
 
     @Option(name: .long, help: "The encoder: a name installed in the model cache (minilm) or a directory with vocab.txt.")
     var encoder: String
-    @Option(name: .long, help: "The texts: FILE.txt (one per line) or FILE.jsonl (one JSON string per line).") var data: String
+    @Option(name: .long, help: "The texts: FILE.txt or .log (one per line) or FILE.jsonl (one JSON string per line).") var data: String
     @Option(name: .long, help: "Output: FILE.jsonl, one JSON array of ids per text; written atomically.") var out: String
     @Option(name: .long, help: "The longest sequence, [CLS] and [SEP] included (default: the encoder's).") var maxLength: Int?
     @Flag(help: "Print a JSON summary.") var json = false
@@ -26,8 +26,7 @@ struct TokenizeCommand: ParsableCommand {
         guard URL(fileURLWithPath: out).pathExtension.lowercased() == "jsonl" else {
             throw ValidationError("--out: the output is JSON lines and must end in .jsonl, got '\(out)'")
         }
-        let ext = URL(fileURLWithPath: data).pathExtension.lowercased()
-        guard ext == "txt" || ext == "jsonl" else {
+        guard TextReader.isPlainText(data) || URL(fileURLWithPath: data).pathExtension.lowercased() == "jsonl" else {
             throw ValidationError("--data: expected a .txt file (one text per line) or a .jsonl file (one JSON string per line), got '\(data)'")
         }
         if let maxLength, maxLength < 2 {
@@ -37,7 +36,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         let tokenizer = try WordPieceTokenizer(directory: try EncoderDirectory(encoder), maxLength: maxLength)
-        let texts = try TextLines.read(data)
+        let texts = TextReader.isPlainText(data) ? try TextReader.read(path: data, column: nil) : try JSONLines.strings(data)
         let clock = ContinuousClock()
         var encoded: [EncodedText] = []
         let elapsed = clock.measure { encoded = tokenizer.encodeSeparately(texts) }
@@ -84,15 +83,14 @@ extension TokenizeCommand {
     }
 }
 
-/// Texts from a file, one per line: plain UTF-8 (`.txt`) or a JSON string per line (`.jsonl`).
-enum TextLines {
-    /// - Throws: `AnomalyError` (`.data`) naming the file, and the line when it is not UTF-8 or
-    ///   (in `.jsonl`) not a JSON string.
-    static func read(_ path: String) throws -> [String] {
+/// Texts from a JSON-lines file: one JSON string per line.
+enum JSONLines {
+    /// The strings of `path`, one per line (LF or CR LF; a final line end adds none).
+    /// - Throws: `AnomalyError` (`.data`) naming the file, and the line that is not a JSON string.
+    static func strings(_ path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw AnomalyError.data("cannot read the file", file: path)
         }
-        let isJSON = URL(fileURLWithPath: path).pathExtension.lowercased() == "jsonl"
         var texts: [String] = []
         var failure: AnomalyError?
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
@@ -103,26 +101,17 @@ enum TextLines {
                 while end < bytes.count && bytes[end] != 0x0A { end += 1 }
                 var last = end
                 if last > start && bytes[last - 1] == 0x0D { last -= 1 }
-                let line = UnsafeBufferPointer(rebasing: bytes[start..<last])
-                let number = texts.count + 1
-                if isJSON {
-                    let value = try? JSONSerialization.jsonObject(with: Data(buffer: line), options: [.fragmentsAllowed])
-                    guard let string = value as? String else {
-                        failure = AnomalyError.data("expected a JSON string (a text) on each line", file: path, line: number)
-                        return
-                    }
-                    texts.append(string)
-                } else {
-                    guard let string = String(validating: line, as: UTF8.self) else {
-                        failure = AnomalyError.data("the line is not valid UTF-8", file: path, line: number)
-                        return
-                    }
-                    texts.append(string)
+                let line = Data(buffer: UnsafeBufferPointer(rebasing: bytes[start..<last]))
+                guard let text = (try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed])) as? String else {
+                    failure = AnomalyError.data("expected a JSON string (a text) on each line", file: path, line: texts.count + 1)
+                    return
                 }
+                texts.append(text)
                 start = end + 1
             }
         }
         if let failure { throw failure }
+        guard !texts.isEmpty else { throw AnomalyError.data("empty file: no text to read", file: path) }
         return texts
     }
 }
