@@ -60,4 +60,23 @@ public struct EncoderDirectory: Sendable, Equatable {
 
     /// The path of a file inside the directory.
     public func file(_ relativePath: String) -> URL { url.appendingPathComponent(relativePath) }
+
+    /// The JSON object in `relativePath`, or nil when the file does not exist.
+    ///
+    /// - Throws: `AnomalyError` (`.model`) naming the file when it cannot be read or is not a JSON
+    ///   object.
+    package func jsonObject(_ relativePath: String) throws -> [String: Any]? {
+        let url = file(relativePath)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(contentsOf: url), options: [.fragmentsAllowed])
+        } catch {
+            throw AnomalyError.model("not valid JSON: \(error.localizedDescription)", file: url.path, field: relativePath)
+        }
+        guard let dictionary = object as? [String: Any] else {
+            throw AnomalyError.model("expected a JSON object", file: url.path, field: relativePath)
+        }
+        return dictionary
+    }
 }
