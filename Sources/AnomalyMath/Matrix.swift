@@ -188,3 +188,18 @@ extension Matrix: CustomStringConvertible {
         return s
     }
 }
+
+extension Matrix {
+    /// `[self | other]`: the columns of `other` after this matrix's, row by row.
+    /// - Precondition: both have the same number of rows. - Complexity: O(rows × (cols + other.cols))
+    package func concatenatingColumns(_ other: Matrix) -> Matrix {
+        precondition(rows == other.rows, "concatenating columns of matrices with \(rows) and \(other.rows) rows")
+        var out = [Float](repeating: 0, count: rows * (cols + other.cols))
+        let width = cols + other.cols
+        for r in 0..<rows {
+            for c in 0..<cols { out[r * width + c] = values[r * cols + c] }
+            for c in 0..<other.cols { out[r * width + cols + c] = other.values[r * other.cols + c] }
+        }
+        return Matrix(rows: rows, cols: width, values: out)
+    }
+}
