@@ -27,6 +27,11 @@ public struct TextEncoderStep: InputStep {
     public let architecture: String
 
     public var rawColumns: [String] { [column] }
+
+    /// "256 tokens", from the loaded encoder (for messages).
+    public var maxLengthDescription: String {
+        ((try? loadedEncoder().tokenizer.maxLength).map { "\($0) tokens" }) ?? "maximum length"
+    }
     public var inputCount: Int { numericInputs }
     public var outputCount: Int { numericInputs + dimension }
 
@@ -85,14 +90,21 @@ public struct TextEncoderStep: InputStep {
     }
 
     public func transform(rows: PipelineRows) throws -> PipelineRows {
+        try transform(rows: rows, progress: nil).rows
+    }
+
+    /// `transform(rows:)` reporting the batches done to `progress`, with the encoding's counts.
+    public func transform(rows: PipelineRows, progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?) throws
+        -> (rows: PipelineRows, embedding: SentenceEncoder.Embedding) {
         guard rows.x.cols == numericInputs else {
             throw AnomalyError.shape("the text_encoder step takes \(numericInputs) numeric columns beside '\(column)', the data has \(rows.x.cols)")
         }
         let texts = try rows.textColumn(column)
-        let embedded = try loadedEncoder().embed(texts).matrix
+        let embedding = try loadedEncoder().embed(texts, progress: progress)
+        let embedded = embedding.matrix
         var rest = rows.texts
         rest[column] = nil
-        return PipelineRows(x: numericInputs == 0 ? embedded : rows.x.concatenatingColumns(embedded), texts: rest)
+        return (PipelineRows(x: numericInputs == 0 ? embedded : rows.x.concatenatingColumns(embedded), texts: rest), embedding)
     }
 
     public func save(to state: inout StepState) {

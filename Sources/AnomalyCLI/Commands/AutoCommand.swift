@@ -47,7 +47,7 @@ struct AutoCommand: ParsableCommand {
         let r = try Evaluation.run(detector, train: train, test: testX, testLabels: testY, contamination: contamination,
                                    imputation: .none, scaling: .none)
         var object = r.jsonObject
-        if let model { try r.model.save(to: model) }
+        if let model { try input.keepingEncoder(r.model, fittedOn: ds).save(to: model) }
         object["selected"] = chosen
         if json { output(try jsonString(object)) } else {
             output("selected: \(chosen.joined(separator: ", "))\(chosen.count > 1 ? " (rank-averaged)" : "")")

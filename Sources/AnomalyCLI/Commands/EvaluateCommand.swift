@@ -77,7 +77,7 @@ struct EvaluateCommand: ParsableCommand {
         let r = try Evaluation.run(detector, train: trainSet, test: testX, testLabels: testY,
                                    contamination: contamination, imputation: imputation, scaling: scaling)
         if let scoresOut { try NumPy.write(r.testScores, to: scoresOut) }
-        if let model { try r.model.save(to: model) }
+        if let model { try input.keepingEncoder(r.model, fittedOn: trainSet).save(to: model) }
         if let report {
             try writeReport(HTMLReport.evaluation(r, data: reportData(scaling: scaling, imputation: imputation)), to: report)
         }

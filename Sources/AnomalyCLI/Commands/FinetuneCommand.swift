@@ -1,4 +1,5 @@
 import AnomalyKit
+import AnomalyText
 import AnomalyMeta
 import AnomalyTransfer
 import ArgumentParser
@@ -55,7 +56,7 @@ struct FinetuneCommand: ParsableCommand {
         let (basePath, outPath) = try paths
         let shots = self.shots ?? 10
         let tuning = tune.tuning(seed: seed)
-        let base = try ModelFile.load(from: basePath)
+        let base = try ModelFile.load(from: basePath, steps: .anomalyKitCLI)
         let ds = try loadDataset(train, input, schema: base.schema, allowMissing: false)
         try ds.x.requireFinite(train)
         let target = DomainData(x: ds.x, labels: ds.labels)

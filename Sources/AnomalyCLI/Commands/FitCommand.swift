@@ -28,7 +28,7 @@ struct FitCommand: ParsableCommand {
                                           imputation: imputation, scaling: scaling)
         }
         guard let fitted else { return }
-        try fitted.save(to: model)
+        try input.keepingEncoder(fitted, fittedOn: data).save(to: model)
         let flagged = fitted.labels(forScores: fitted.detector.trainingScores).reduce(0, +)
         if json {
             output(try jsonString(["detector": fitted.detectorName, "params": fitted.parameters.jsonObject,

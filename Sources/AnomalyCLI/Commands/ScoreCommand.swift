@@ -1,4 +1,5 @@
 import AnomalyKit
+import AnomalyText
 import AnomalyMeta
 import AnomalyTransfer
 import ArgumentParser
@@ -51,10 +52,10 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         let method = probability ?? .linear
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
-        let m = try loadScoringModel(model, support: support)
+        let loadedModel = try loadScoringModel(model, support: support)
         var opts = input
-        if opts.labelColumn == nil { opts.labelColumn = m.schema?.labelColumn }
-        let ds = try loadDataset(data, opts, schema: m.schema, allowMissing: m.imputesMissingValues)
+        if opts.labelColumn == nil { opts.labelColumn = loadedModel.schema?.labelColumn }
+        let (ds, m) = try loadDataset(data, opts, for: loadedModel, allowMissing: loadedModel.imputesMissingValues)
         let kept: [[String]]
         do { kept = keep.isEmpty ? [] : try CSVReader.columnTexts(keep, path: data, delimiter: opts.delimiterCharacter) } catch var e as AnomalyError {
             if e.line == 1, e.field != nil { e.message = "--keep names " + e.message }
@@ -95,7 +96,7 @@ extension ScoreCommand {
     /// The model at `path`, ready to score: a few-shot model waiting for support rows is fitted
     /// on `support` first (which it needs), and a fitted one refitted when `support` is given.
     func loadScoringModel(_ path: String, support: String?) throws -> AnomalyModel {
-        switch try ModelFile.load(from: path) {
+        switch try ModelFile.load(from: path, steps: .anomalyKitCLI) {
         case .ready(let m):
             guard let support else { return m }
             return try m.refitted(onSupport: try loadSupport(support, schema: m.schema))

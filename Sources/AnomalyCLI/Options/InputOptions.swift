@@ -1,5 +1,6 @@
 import AnomalyKit
 import AnomalyMeta
+import AnomalyText
 import AnomalyTransfer
 import ArgumentParser
 import Foundation
@@ -18,16 +19,81 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: "CSV delimiter (default: detected from the header); also the character itself.")
     var delimiter: DelimiterChoice?
 
+    @Option(name: .long, help: "Raw text: a sentence encoder (minilm, installed by scripts/fetch-models, or a directory in the Hugging Face layout) turns the text column into its embedding, beside any other columns; saved models keep the encoder's name and weights' sha256.")
+    var encoder: String?
+
+    @Option(name: .customLong("text-column"), help: "With --encoder, CSV: the column holding the text (a .txt or .log file is one text per line).")
+    var textColumn: String?
+
     var dropList: [String] { drop }
+
+    /// The raw text column `--encoder` reads in `path`: `--text-column`, or the one column of a
+    /// plain-text file. - Throws: a parameter error when a CSV file has no `--text-column`.
+    func rawTextColumn(for path: String) throws -> String {
+        if let textColumn { return textColumn }
+        if TextReader.isPlainText(path) { return "text" }
+        throw AnomalyError.parameter("text-column", "--encoder reads a text column: name it with --text-column (\(path) is a table)")
+    }
 
     /// The delimiter option as a character, nil to detect it.
     var delimiterCharacter: Character? { delimiter?.character }
 }
 
 /// Reads a data file with the CLI's input options (see `DataLoader.load`).
+/// With `--encoder`, the text column becomes the encoder's embedding, after the other columns'
+/// features (named `column[i]`), so every command works on it as on numbers; `keepingEncoder`
+/// puts the encoder in front of a model fitted on such rows.
 func loadDataset(_ path: String, _ input: InputOptions, schema: TableSchema? = nil, allowMissing: Bool) throws -> Dataset {
-    try DataLoader.load(path: path, labelColumn: input.labelColumn, drop: input.drop, delimiter: input.delimiterCharacter,
-                        schema: schema, allowMissing: allowMissing, categorical: input.categorical)
+    guard let encoder = input.encoder else {
+        if input.textColumn != nil {
+            throw AnomalyError.parameter("text-column", "--text-column names the text an encoder reads: give --encoder too")
+        }
+        return try DataLoader.load(path: path, labelColumn: input.labelColumn, drop: input.drop, delimiter: input.delimiterCharacter,
+                                   schema: schema, allowMissing: allowMissing, categorical: input.categorical)
+    }
+    let column = try input.rawTextColumn(for: path)
+    let raw = try DataLoader.load(path: path, labelColumn: input.labelColumn, drop: input.drop, delimiter: input.delimiterCharacter,
+                                  schema: schema, allowMissing: allowMissing, categorical: input.categorical, rawColumns: [column])
+    let step = TextEncoderStep(column: column, encoder: try SentenceEncoder.shared(try EncoderDirectory(encoder)),
+                               numericInputs: raw.featureCount)
+    let encoded = try encodeWithProgress(raw, step: step, file: path)
+    return Dataset(x: encoded.x, labels: raw.labels,
+                   featureNames: raw.featureNames + (0..<step.dimension).map { "\(column)[\($0)]" }, schema: raw.schema)
+}
+
+/// The rows through the encoder step, with a progress line on a terminal.
+func encodeWithProgress(_ raw: Dataset, step: TextEncoderStep, file: String) throws -> PipelineRows {
+    let bar = stderrIsTerminal ? ProgressBar() : nil
+    defer { bar?.draw("encode", done: 0, total: 0, finished: true) }
+    do {
+        let (rows, embedding) = try step.transform(rows: raw.pipelineRows) { done, total in
+            bar?.draw("encode", done: done, total: total)
+        }
+        if embedding.truncated > 0 {
+            Console.current.write("note: \(file): \(embedding.truncated) of \(raw.rowCount) texts were longer than the encoder's \(step.maxLengthDescription) and were truncated\n", to: .error)
+        }
+        return rows
+    } catch let e as AnomalyError {
+        throw e.inFile(file)
+    }
+}
+
+extension InputOptions {
+    /// `model` (fitted on rows `loadDataset` encoded) with the encoder in front, reading raw rows:
+    /// the numeric columns of `data` beside the text column. The model itself without `--encoder`.
+    func keepingEncoder(_ model: AnomalyModel, fittedOn data: Dataset) throws -> AnomalyModel {
+        guard let encoder, let column = data.featureNames.last.flatMap(Self.encodedColumn) else { return model }
+        let sentenceEncoder = try SentenceEncoder.shared(try EncoderDirectory(encoder))
+        let numeric = data.featureCount - sentenceEncoder.dimension
+        let step = TextEncoderStep(column: column, encoder: sentenceEncoder, numericInputs: numeric)
+        return model.prepending(inputStep: step, inputNames: Array(data.featureNames.prefix(numeric)))
+    }
+
+    /// `text` from a feature name `text[383]`.
+    private static func encodedColumn(_ name: String) -> String? {
+        guard name.hasSuffix("]"), let open = name.lastIndex(of: "[") else { return nil }
+        return String(name[..<open])
+    }
 }
 
 /// Reads a labels file (1-D .npy of 0/1).
@@ -40,4 +106,40 @@ func loadDomains(_ paths: [String], _ input: InputOptions) throws -> [(path: Str
         try ds.x.requireFinite(path)
         return (path, DomainData(x: ds.x, labels: ds.labels), ds.featureNames)
     }
+}
+
+/// The rows of `path` as `model` reads them, and the model that scores them: for a model with
+/// an encoder in front, the file's text column is encoded by that encoder (found by its saved
+/// name, or at `--encoder DIR` when given, and checked against the weights' sha256) and the
+/// model without its encoder is returned; other models read the file as `loadDataset` does.
+/// - Throws: `.parameter` when `--encoder` is given for a model fitted on numbers; the
+///   encoder step's errors (missing encoder, other weights) with the file named.
+func loadDataset(_ path: String, _ input: InputOptions, for model: AnomalyModel, allowMissing: Bool) throws -> (data: Dataset, model: AnomalyModel) {
+    let (inputStep, inner) = model.splittingInputStep()
+    guard let inputStep else {
+        if input.encoder != nil {
+            throw AnomalyError.parameter("encoder", "the model was fitted on numeric columns, without a text encoder: leave --encoder out")
+        }
+        return (try loadDataset(path, input, schema: model.schema, allowMissing: allowMissing), model)
+    }
+    guard var step = inputStep as? TextEncoderStep else {
+        throw AnomalyError.model("the model's input step '\(inputStep.kind)' is not one this command reads", field: "steps")
+    }
+    if let encoder = input.encoder { step = try step.locating(encoderAt: try EncoderDirectory(encoder)) }
+    let column = input.textColumn ?? step.column
+    var plain = input
+    plain.encoder = nil
+    plain.textColumn = nil
+    let raw = try DataLoader.load(path: path, labelColumn: plain.labelColumn, drop: plain.drop, delimiter: plain.delimiterCharacter,
+                                  schema: model.schema, allowMissing: allowMissing, categorical: plain.categorical,
+                                  rawColumns: [column])
+    var renamed = raw
+    if column != step.column { renamed.texts = [step.column: raw.texts[column] ?? []] }
+    let rows = try encodeWithProgress(renamed, step: step, file: path)
+    return (Dataset(x: rows.x, labels: raw.labels, featureNames: inner.featureNames, schema: raw.schema), inner)
+}
+
+extension StepRegistry {
+    /// The steps a model file may hold for the command line: AnomalyKit's and the text encoder.
+    static let anomalyKitCLI = StepRegistry.standard.adding([TextEncoderStep.self])
 }

@@ -156,7 +156,8 @@ public enum ModelFile {
     private static func decodeVersion2(_ json: String, tensors: [String: Tensor], file: String,
                                        registry: StepRegistry) throws -> ModelRecord {
         let meta = try metadata(ModelMetadata.self, json, file: file)
-        try checkHeader(format: meta.format, featureNames: meta.feature_names, n: meta.n_features, file: file)
+        try checkHeader(format: meta.format, featureNames: meta.feature_names, n: meta.n_features, file: file,
+                        allowNoFeatures: true)
         var steps: [any PipelineStep] = []
         for (i, entry) in meta.steps.enumerated() {
             var arrays = DetectorState()
@@ -174,6 +175,9 @@ public enum ModelFile {
             }
         }
         let pipeline = Pipeline(steps)
+        guard meta.n_features > 0 || pipeline.inputStep != nil else {
+            throw AnomalyError.model("n_features is 0 and no input step reads raw columns", file: file, field: "n_features")
+        }
         try pipeline.validate(inputs: meta.n_features)
         var attachments: [String: Tensor] = [:]
         for name in meta.attachments ?? [] {
@@ -224,11 +228,14 @@ public enum ModelFile {
                           attachments: attachments, file: file)
     }
 
-    private static func checkHeader(format: String, featureNames: [String], n: Int, file: String) throws {
+    /// Checks the format name and the feature names; `allowNoFeatures` for a pipeline whose
+    /// input step reads raw columns only (a text column, no numeric ones).
+    private static func checkHeader(format: String, featureNames: [String], n: Int, file: String,
+                                    allowNoFeatures: Bool = false) throws {
         guard format == formatName else {
             throw AnomalyError.model("format '\(format)' is not '\(formatName)'", file: file, field: "format")
         }
-        guard featureNames.count == n, n > 0 else {
+        guard featureNames.count == n, n > 0 || allowNoFeatures else {
             throw AnomalyError.model("feature_names has \(featureNames.count) entries, n_features is \(n)", file: file, field: "feature_names")
         }
     }
