@@ -56,8 +56,11 @@ struct FinetuneCommand: ParsableCommand {
         let (basePath, outPath) = try paths
         let shots = self.shots ?? 10
         let tuning = tune.tuning(seed: seed)
-        let base = try ModelFile.load(from: basePath, steps: .anomalyKitCLI)
-        let ds = try loadDataset(train, input, schema: base.schema, allowMissing: false)
+        let (inputStep, base) = try ModelFile.load(from: basePath, steps: .anomalyKitCLI).splittingInputStep()
+        // A model reading text: the target's text goes through the model's own encoder.
+        let ds = try inputStep.map { try loadDataset(train, input, through: $0, schema: base.schema, encodedNames: base.featureNames,
+                                                     allowMissing: false) }
+            ?? loadDataset(train, input, schema: base.schema, allowMissing: false)
         try ds.x.requireFinite(train)
         let target = DomainData(x: ds.x, labels: ds.labels)
         let (tuned, seconds) = try Stopwatch.measure { () throws -> AnomalyModel in
@@ -77,7 +80,8 @@ struct FinetuneCommand: ParsableCommand {
                 return try m.fineTuned(on: target, tuning: tuning, domainNorm: frame)
             }
         }
-        try tuned.save(to: outPath)
+        let inputNames = Array(base.featureNames.prefix(max(0, base.featureNames.count - ((inputStep?.outputCount ?? 0) - (inputStep?.inputCount ?? 0)))))
+        try (inputStep.map { tuned.prepending(inputStep: $0, inputNames: inputNames) } ?? tuned).save(to: outPath)
         let summary: [String: Any] = ["detector": tuned.detectorName, "base": basePath, "model": outPath,
                                       "rows": ds.rowCount, "fit_seconds": seconds, "frozen": tuning.freeze, "new_head": tuning.newHead]
         if json { output(try jsonString(summary)) } else {

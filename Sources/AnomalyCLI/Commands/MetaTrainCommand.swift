@@ -1,4 +1,5 @@
 import AnomalyKit
+import AnomalyText
 import AnomalyMeta
 import AnomalyNN
 import AnomalyTransfer
@@ -51,13 +52,22 @@ struct MetaTrainCommand: ParsableCommand {
 }
 
 extension MetaTrainCommand {
+    /// Names of the tasks' columns: `x0`…, with the encoder's `text[i]` last under `--encoder`.
+    func taskFeatureNames(_ tasks: [MetaTask]) throws -> [String] {
+        let columns = tasks.first?.data.x.cols ?? 0
+        guard let encoder = input.encoder else { return (0..<columns).map { "x\($0)" } }
+        let dimension = try SentenceEncoder.shared(try EncoderDirectory(encoder)).dimension
+        let column = try input.rawTextColumn(for: tasks.first?.name ?? "")
+        return (0..<max(0, columns - dimension)).map { "x\($0)" } + (0..<dimension).map { "\(column)[\($0)]" }
+    }
+
     /// The meta-trained detector as a model file at `model`, its threshold from `contamination`.
     @discardableResult
     func save(_ fitted: any FittedDetector, rates: ParameterSet?, contamination: Double, tasks: [MetaTask]) throws -> AnomalyModel {
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
         let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
             .attaching(rates.map(MetaSGD.attachments) ?? [:])
-        try m.save(to: model)
+        try input.keepingEncoder(m, featureNames: taskFeatureNames(tasks)).save(to: model)
         return m
     }
 
@@ -69,8 +79,10 @@ extension MetaTrainCommand {
                                          typicalScores: result.normalQueryScores)
         // Without a task's support rows it cannot score yet: a pending model.
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
-        try PendingModel(awaiting: .supportRows, detector: fitted, featureNames: (0..<fitted.featureCount).map { "x\($0)" },
-                         threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows }).save(to: model)
+        let names = try taskFeatureNames(tasks)
+        try input.keepingEncoder(PendingModel(awaiting: .supportRows, detector: fitted, featureNames: names,
+                                              threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows }),
+                                 featureNames: names).save(to: model)
         let summary: [String: Any] = ["detector": "span", "method": "metric", "tasks": tasks.map(\.name),
                                       "directions": result.directionCount, "scale": result.scale, "ridge": result.model.ridge,
                                       "episode_roc_auc": result.episodeAUC, "span_only_episode_roc_auc": result.spanOnlyEpisodeAUC,

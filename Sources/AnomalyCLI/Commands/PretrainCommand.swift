@@ -56,8 +56,12 @@ struct PretrainCommand: ParsableCommand {
         }
         let (name, rows, features): (String, Int, Int)
         switch m {
-        case .ready(let m): try m.save(to: model); (name, rows, features) = (m.detectorName, m.trainingRows, m.featureCount)
-        case .pending(let m): try m.save(to: model); (name, rows, features) = (m.detectorName, m.trainingRows, m.featureCount)
+        case .ready(let m):
+            try input.keepingEncoder(m, featureNames: domains[0].names).save(to: model)
+            (name, rows, features) = (m.detectorName, m.trainingRows, m.featureCount)
+        case .pending(let m):
+            try input.keepingEncoder(m, featureNames: domains[0].names).save(to: model)
+            (name, rows, features) = (m.detectorName, m.trainingRows, m.featureCount)
         }
         let summary: [String: Any] = ["detector": name, "sources": domains.map(\.path), "rows": rows,
                                       "features": features, "fit_seconds": seconds, "model": model, "domain_norm": domainNorm?.rawValue as Any]

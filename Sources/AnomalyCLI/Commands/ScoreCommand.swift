@@ -96,22 +96,27 @@ extension ScoreCommand {
     /// The model at `path`, ready to score: a few-shot model waiting for support rows is fitted
     /// on `support` first (which it needs), and a fitted one refitted when `support` is given.
     func loadScoringModel(_ path: String, support: String?) throws -> AnomalyModel {
-        switch try ModelFile.load(from: path, steps: .anomalyKitCLI) {
+        // A model reading text keeps its encoder in front; support rows go through it too.
+        let (step, loaded) = try ModelFile.load(from: path, steps: .anomalyKitCLI).splittingInputStep()
+        let inner: AnomalyModel
+        switch loaded {
         case .ready(let m):
-            guard let support else { return m }
-            return try m.refitted(onSupport: try loadSupport(support, schema: m.schema))
+            inner = try support.map { try m.refitted(onSupport: try loadSupport($0, schema: m.schema, through: step, names: m.featureNames)) } ?? m
         case .pending(let p):
             guard p.awaiting == .supportRows, let support else {
                 // A missing --support is a usage error; a model that needs fine-tuning is the file's.
                 throw AnomalyError(p.awaiting == .supportRows ? .parameter : .model, p.reason, file: path, field: "awaiting", hint: p.hint)
             }
-            return try p.fitted(onSupport: try loadSupport(support, schema: p.schema))
+            inner = try p.fitted(onSupport: try loadSupport(support, schema: p.schema, through: step, names: p.featureNames))
         }
+        return step.map { inner.prepending(inputStep: $0, inputNames: Array(inner.featureNames.prefix($0.inputCount))) } ?? inner
     }
 
-    /// The normal rows of a support file (labelled anomalies dropped).
-    func loadSupport(_ path: String, schema: TableSchema?) throws -> Matrix {
-        let ds = try loadDataset(path, input, schema: schema, allowMissing: false)
+    /// The normal rows of a support file (labelled anomalies dropped), through the model's input
+    /// step when it has one.
+    func loadSupport(_ path: String, schema: TableSchema?, through step: (any InputStep)?, names: [String]) throws -> Matrix {
+        let ds = try step.map { try loadDataset(path, input, through: $0, schema: schema, encodedNames: names, allowMissing: false) }
+            ?? loadDataset(path, input, schema: schema, allowMissing: false)
         try ds.x.requireFinite(path)
         guard let labels = ds.labels else { return ds.x }
         return ds.x.rows(at: labels.indices.filter { labels[$0] == 0 })

@@ -79,20 +79,61 @@ func encodeWithProgress(_ raw: Dataset, step: TextEncoderStep, file: String) thr
 }
 
 extension InputOptions {
-    /// `model` (fitted on rows `loadDataset` encoded) with the encoder in front, reading raw rows:
-    /// the numeric columns of `data` beside the text column. The model itself without `--encoder`.
-    func keepingEncoder(_ model: AnomalyModel, fittedOn data: Dataset) throws -> AnomalyModel {
-        guard let encoder, let column = data.featureNames.last.flatMap(Self.encodedColumn) else { return model }
+    /// The encoder step `loadDataset` put in front of rows with `featureNames` (the numeric
+    /// inputs, then `column[i]`), and the numeric inputs' names; nil without `--encoder`.
+    func encoderStep(featureNames: [String]) throws -> (step: TextEncoderStep, inputNames: [String])? {
+        guard let encoder else { return nil }
         let sentenceEncoder = try SentenceEncoder.shared(try EncoderDirectory(encoder))
-        let numeric = data.featureCount - sentenceEncoder.dimension
-        let step = TextEncoderStep(column: column, encoder: sentenceEncoder, numericInputs: numeric)
-        return model.prepending(inputStep: step, inputNames: Array(data.featureNames.prefix(numeric)))
+        let numeric = featureNames.count - sentenceEncoder.dimension
+        guard numeric >= 0, let column = featureNames.last.flatMap(Self.encodedColumn) else {
+            throw AnomalyError.shape("the rows do not end in the encoder's \(sentenceEncoder.dimension) columns", field: "encoder")
+        }
+        return (TextEncoderStep(column: column, encoder: sentenceEncoder, numericInputs: numeric), Array(featureNames.prefix(numeric)))
+    }
+
+    /// `model` (fitted on rows `loadDataset` encoded, named `featureNames`) with the encoder in
+    /// front, reading raw rows: the numeric columns beside the text column. The model itself
+    /// without `--encoder`.
+    func keepingEncoder(_ model: AnomalyModel, featureNames: [String]) throws -> AnomalyModel {
+        guard let (step, names) = try encoderStep(featureNames: featureNames) else { return model }
+        return model.prepending(inputStep: step, inputNames: names)
+    }
+
+    func keepingEncoder(_ model: AnomalyModel, fittedOn data: Dataset) throws -> AnomalyModel {
+        try keepingEncoder(model, featureNames: data.featureNames)
+    }
+
+    /// A pending model with the encoder in front (see `keepingEncoder(_:featureNames:)`).
+    func keepingEncoder(_ model: PendingModel, featureNames: [String]) throws -> PendingModel {
+        guard let (step, names) = try encoderStep(featureNames: featureNames) else { return model }
+        return model.prepending(inputStep: step, inputNames: names)
     }
 
     /// `text` from a feature name `text[383]`.
     private static func encodedColumn(_ name: String) -> String? {
         guard name.hasSuffix("]"), let open = name.lastIndex(of: "[") else { return nil }
         return String(name[..<open])
+    }
+}
+
+extension LoadedModel {
+    /// The model without its input step, and that step (nil when it has none).
+    func splittingInputStep() -> (step: (any InputStep)?, model: LoadedModel) {
+        switch self {
+        case .ready(let m):
+            let (step, inner) = m.splittingInputStep()
+            return (step, .ready(inner))
+        case .pending(let m):
+            let (step, inner) = m.splittingInputStep()
+            return (step, .pending(inner))
+        }
+    }
+
+    var featureNames: [String] {
+        switch self {
+        case .ready(let m): return m.featureNames
+        case .pending(let m): return m.featureNames
+        }
     }
 }
 
@@ -122,21 +163,27 @@ func loadDataset(_ path: String, _ input: InputOptions, for model: AnomalyModel,
         }
         return (try loadDataset(path, input, schema: model.schema, allowMissing: allowMissing), model)
     }
+    let data = try loadDataset(path, input, through: inputStep, schema: model.schema, encodedNames: inner.featureNames,
+                               allowMissing: allowMissing)
+    return (data, inner)
+}
+
+/// The rows of `path` through a model's input step (`--encoder DIR` relocating its encoder,
+/// `--text-column` naming another column for its text), named `encodedNames`.
+func loadDataset(_ path: String, _ input: InputOptions, through inputStep: any InputStep, schema: TableSchema?,
+                 encodedNames: [String], allowMissing: Bool) throws -> Dataset {
     guard var step = inputStep as? TextEncoderStep else {
         throw AnomalyError.model("the model's input step '\(inputStep.kind)' is not one this command reads", field: "steps")
     }
     if let encoder = input.encoder { step = try step.locating(encoderAt: try EncoderDirectory(encoder)) }
     let column = input.textColumn ?? step.column
-    var plain = input
-    plain.encoder = nil
-    plain.textColumn = nil
-    let raw = try DataLoader.load(path: path, labelColumn: plain.labelColumn, drop: plain.drop, delimiter: plain.delimiterCharacter,
-                                  schema: model.schema, allowMissing: allowMissing, categorical: plain.categorical,
+    let raw = try DataLoader.load(path: path, labelColumn: input.labelColumn, drop: input.drop, delimiter: input.delimiterCharacter,
+                                  schema: schema, allowMissing: allowMissing, categorical: input.categorical,
                                   rawColumns: [column])
     var renamed = raw
     if column != step.column { renamed.texts = [step.column: raw.texts[column] ?? []] }
     let rows = try encodeWithProgress(renamed, step: step, file: path)
-    return (Dataset(x: rows.x, labels: raw.labels, featureNames: inner.featureNames, schema: raw.schema), inner)
+    return Dataset(x: rows.x, labels: raw.labels, featureNames: encodedNames, schema: raw.schema)
 }
 
 extension StepRegistry {

@@ -97,28 +97,14 @@ public struct AnomalyModel: Sendable {
     /// (the numeric columns beside the raw ones), and `step`'s output is what the model took.
     /// Used to keep the encoder with a model fitted, pretrained or fine-tuned on encoded rows.
     public func prepending(inputStep step: any InputStep, inputNames: [String]) -> AnomalyModel {
-        var r = record
-        r.pipeline = record.pipeline.prepending(step)
-        r.featureNames = inputNames
-        return AnomalyModel(record: r)
+        AnomalyModel(record: record.prepending(inputStep: step, inputNames: inputNames))
     }
 
     /// The model without its input step, reading the rows that step gives (for fine-tuning on
     /// rows encoded once), with that step; nil step for a model without one.
     public func splittingInputStep() -> (step: (any InputStep)?, model: AnomalyModel) {
-        guard let step = pipeline.inputStep else { return (nil, self) }
-        var r = record
-        r.pipeline = record.pipeline.droppingInputStep
-        r.featureNames = Self.encodedNames(step: step, inputs: record.featureNames)
+        guard let (step, r) = record.splittingInputStep() else { return (nil, self) }
         return (step, AnomalyModel(record: r))
-    }
-
-    /// Names of the columns an input step gives: the numeric inputs, then `column[i]` for each
-    /// encoded dimension.
-    static func encodedNames(step: any InputStep, inputs: [String]) -> [String] {
-        let added = step.outputCount - inputs.count
-        let stem = step.rawColumns.first ?? "encoded"
-        return inputs + (0..<max(0, added)).map { "\(stem)[\($0)]" }
     }
 
     /// 1 = anomaly, 0 = normal, by the contamination threshold.
@@ -208,6 +194,18 @@ public struct PendingModel: Sendable {
                                               pipeline: record.pipeline.appending(step)))
     }
 
+    /// The same pending model reading raw rows through `step` first (see
+    /// `AnomalyModel.prepending(inputStep:inputNames:)`).
+    public func prepending(inputStep step: any InputStep, inputNames: [String]) -> PendingModel {
+        PendingModel(record: record.prepending(inputStep: step, inputNames: inputNames))
+    }
+
+    /// The pending model without its input step, and that step (nil when it has none).
+    public func splittingInputStep() -> (step: (any InputStep)?, model: PendingModel) {
+        guard let (step, r) = record.splittingInputStep() else { return (nil, self) }
+        return (step, PendingModel(record: r))
+    }
+
     /// The model completed by a detector that needs no further step (span fitted on support rows).
     public func completed(detector: any FittedDetector, threshold: ContaminationThreshold, trainingRows: Int) -> AnomalyModel {
         AnomalyModel(record: record.replacing(detector, threshold: threshold, trainingRows: trainingRows,
@@ -217,6 +215,25 @@ public struct PendingModel: Sendable {
 
 /// Everything a model file holds, ready or pending.
 struct ModelRecord: Sendable {
+    /// The record reading raw rows through `step` first; its inputs become `inputNames`.
+    func prepending(inputStep step: any InputStep, inputNames: [String]) -> ModelRecord {
+        var r = self
+        r.pipeline = pipeline.prepending(step)
+        r.featureNames = inputNames
+        return r
+    }
+
+    /// The input step and the record without it (reading the step's output columns, named
+    /// `column[i]` after the numeric inputs); nil when the pipeline has no input step.
+    func splittingInputStep() -> (any InputStep, ModelRecord)? {
+        guard let step = pipeline.inputStep else { return nil }
+        var r = self
+        r.pipeline = pipeline.droppingInputStep
+        let stem = step.rawColumns.first ?? "encoded"
+        r.featureNames = featureNames + (0..<max(0, step.outputCount - featureNames.count)).map { "\(stem)[\($0)]" }
+        return (step, r)
+    }
+
     /// The same input and attachments with another detector behind `pipeline`: a ready record.
     func replacing(_ detector: any FittedDetector, threshold: ContaminationThreshold, trainingRows: Int,
                    pipeline: Pipeline) -> ModelRecord {
