@@ -76,7 +76,7 @@ public struct TextEncoderStep: InputStep {
 
     private func check(_ loaded: SentenceEncoder) throws {
         guard loaded.weightsSHA256 == weightsSHA256 else {
-            throw AnomalyError.model("the encoder '\(encoder)' has other weights (sha256 \(loaded.weightsSHA256)) than the model was fitted with (\(weightsSHA256))",
+            throw AnomalyError.model("the encoder '\(loaded.directory.name ?? loaded.directory.url.path)' has other weights (sha256 \(loaded.weightsSHA256)) than the model was fitted with (\(weightsSHA256))",
                                      file: loaded.directory.file("model.safetensors").path, field: "encoder")
         }
         guard loaded.dimension == dimension else {

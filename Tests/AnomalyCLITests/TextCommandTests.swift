@@ -475,10 +475,8 @@ struct TextBadInput: Sendable, CustomTestStringConvertible {
         #expect(files(in: out).isEmpty, "a failed command wrote \(files(in: out))")
     }
 
-    /// fit and evaluate report a missing --text-column as a column "to drop": the text column is
-    /// passed to the CSV reader among the dropped columns (DataLoader.swift, `drop: drop + rawColumns`).
-    @Test(.disabled("bug: a missing text column is reported as 'column to drop not found in the header'"),
-          arguments: ["fit --detector knn --train $T/train.csv --drop id --encoder $E --text-column message --out $O/m.safetensors",
+    /// fit and evaluate name a missing --text-column as the missing column, not as one to drop.
+    @Test(arguments: ["fit --detector knn --train $T/train.csv --drop id --encoder $E --text-column message --out $O/m.safetensors",
                       "evaluate --detector knn --train $T/train.csv --test $T/test.csv --test-labels $T/y.npy --drop id --encoder $E --text-column message"])
     func aMissingTextColumnIsNamedAsTheTextColumn(_ line: String) {
         let w = TextWorkspace.shared
@@ -489,9 +487,8 @@ struct TextBadInput: Sendable, CustomTestStringConvertible {
         #expect(!r.error.contains("drop"), "\(r.error)")
     }
 
-    /// `score --encoder OTHER` with other weights names the model's recorded encoder as the one
-    /// with other weights, not OTHER (TextEncoderStep.check uses `encoder`, the saved spec).
-    @Test(.disabled("bug: the other-weights message names the fitted encoder's directory, not the one given with --encoder"))
+    /// `score --encoder OTHER` with other weights names OTHER, the encoder that has them.
+    @Test
     func otherWeightsNameTheEncoderThatHasThem() {
         let w = TextWorkspace.shared
         let out = TestSupport.temporaryDirectory()

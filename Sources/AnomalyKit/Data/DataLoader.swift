@@ -72,11 +72,12 @@ public enum DataLoader {
         default:
             let options = CSVOptions(delimiter: delimiter, labelColumn: labelColumn, drop: drop + rawColumns, schema: schema,
                                      allowMissing: allowMissing, maxCategories: maxCategories, categorical: categorical)
+            // The text columns first: a missing one is named as the text column it is, not as a
+            // column to drop.
+            let cells = rawColumns.isEmpty ? []
+                : try CSVReader.columnTexts(rawColumns, path: path, delimiter: delimiter, validatingUTF8: true)
             dataset = try CSVReader.read(path: path, options: options)
-            if !rawColumns.isEmpty {
-                let cells = try CSVReader.columnTexts(rawColumns, path: path, delimiter: delimiter, validatingUTF8: true)
-                for (k, name) in rawColumns.enumerated() { dataset.texts[name] = cells.map { $0[k] } }
-            }
+            for (k, name) in rawColumns.enumerated() { dataset.texts[name] = cells.map { $0[k] } }
         }
         if !rawColumns.isEmpty, ext == "npy" || ext == "npz" {
             throw AnomalyError.parameter("text column", "a .\(ext) file holds numbers only; read text from a CSV or plain-text file (\(path))")
