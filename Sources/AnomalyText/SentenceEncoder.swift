@@ -66,14 +66,52 @@ public final class SentenceEncoder: Sendable {
         public var truncated: Int
         /// Multiply-adds of the forward passes (for the fraction of sgemm peak).
         public var multiplyAdds: Int
+        /// Distinct texts, each encoded once; `1 − distinctTexts / rows` is the cache hit rate.
+        public var distinctTexts: Int
+        /// Whether each distinct text was truncated.
+        var truncatedDistinct: [Bool]
+
+        /// The share of texts whose embedding was reused from an identical text.
+        public var cacheHitRate: Double {
+            matrix.rows == 0 ? 0 : 1 - Double(distinctTexts) / Double(matrix.rows)
+        }
     }
 
     /// The embedding of every text (an empty text is `[CLS] [SEP]`, embedded like any other).
-    /// `progress` is called after each batch with the texts done so far.
+    /// Identical texts are encoded once. `progress` is called after each batch with the distinct
+    /// texts done so far. `tokens` and `multiplyAdds` count the distinct texts' work; `truncated`
+    /// counts every text.
     /// - Complexity: tokenizing is linear in the text; encoding `multiplyAdds` multiply-adds.
     public func embed(_ texts: [String], batchSize: Int = 32,
                       progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws -> Embedding {
         guard batchSize >= 1 else { throw AnomalyError.parameter("batchSize", "must be ≥ 1, got \(batchSize)") }
+        // Each distinct text is encoded once (log templates and short messages repeat a lot).
+        var firstIndex: [String: Int] = [:]
+        var distinct: [String] = []
+        let slot = texts.map { text -> Int in
+            if let k = firstIndex[text] { return k }
+            firstIndex[text] = distinct.count
+            distinct.append(text)
+            return distinct.count - 1
+        }
+        var result = try embedDistinct(distinct, batchSize: batchSize, progress: progress)
+        result.distinctTexts = distinct.count
+        guard distinct.count < texts.count else { return result }
+        let width = dimension
+        var out = [Float](repeating: 0, count: texts.count * width)
+        result.matrix.values.withUnsafeBufferPointer { src in
+            for (row, k) in slot.enumerated() {
+                for j in 0..<width { out[row * width + j] = src[k * width + j] }
+            }
+        }
+        result.matrix = Matrix(rows: texts.count, cols: width, values: out)
+        result.truncated = slot.reduce(0) { $0 + (result.truncatedDistinct[$1] ? 1 : 0) }
+        return result
+    }
+
+    /// `embed` of texts that are all different.
+    private func embedDistinct(_ texts: [String], batchSize: Int,
+                               progress: (@Sendable (_ done: Int, _ total: Int) -> Void)?) throws -> Embedding {
         let encoded = tokenizer.encodeSeparately(texts)
         // Longest first, as sentence-transformers orders them; ties keep the input order.
         let order = encoded.indices.sorted { (encoded[$0].ids.count, $1) > (encoded[$1].ids.count, $0) }
@@ -97,7 +135,8 @@ public final class SentenceEncoder: Sendable {
             progress?(start, order.count)
         }
         return Embedding(matrix: Matrix(rows: texts.count, cols: width, values: out), tokens: tokens,
-                         truncated: encoded.lazy.filter(\.wasTruncated).count, multiplyAdds: multiplyAdds)
+                         truncated: encoded.lazy.filter(\.wasTruncated).count, multiplyAdds: multiplyAdds,
+                         distinctTexts: texts.count, truncatedDistinct: encoded.map(\.wasTruncated))
     }
 
     // MARK: - One load per process

@@ -58,7 +58,8 @@ struct EmbedCommand: ParsableCommand {
         if json {
             output(try jsonString(["encoder": encoder, "data": data, "out": out, "texts": texts.count,
                                   "dimensions": embedding.matrix.cols, "tokens": embedding.tokens,
-                                  "truncated_texts": embedding.truncated, "max_length": sentenceEncoder.tokenizer.maxLength,
+                                  "truncated_texts": embedding.truncated,
+                                  "distinct_texts": embedding.distinctTexts, "cache_hit_rate": embedding.cacheHitRate, "max_length": sentenceEncoder.tokenizer.maxLength,
                                   "batch_size": batchSize, "seconds": seconds, "sentences_per_second": rate,
                                   "gflops_per_second": gflops, "weights_sha256": sentenceEncoder.weightsSHA256]))
         } else {
