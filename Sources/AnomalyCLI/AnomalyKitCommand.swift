@@ -15,7 +15,7 @@ public struct AnomalyKitCommand: ParsableCommand {
         subcommands: [DetectorsCommand.self, FitCommand.self, ScoreCommand.self, EvaluateCommand.self,
                       BenchmarkCommand.self, DemoCommand.self, PretrainCommand.self, FinetuneCommand.self,
                       TransferCommand.self, MetaTrainCommand.self, MetaCommand.self,
-                      SelectTrainCommand.self, SelectCommand.self, AutoCommand.self, TrainSpeedCommand.self, EmbedCommand.self,
+                      SelectTrainCommand.self, SelectCommand.self, AutoCommand.self, TrainSpeedCommand.self, EmbedCommand.self, SgemmPeakCommand.self,
                       TokenizeCommand.self]
     )
 
