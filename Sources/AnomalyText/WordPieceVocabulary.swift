@@ -52,31 +52,16 @@ struct WordPieceVocabulary: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw AnomalyError.model("cannot read the vocabulary: \(error.localizedDescription)", file: path, field: "vocab.txt")
         }
-        var tokens: [String] = []
-        var lineError: Int?
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-                var last = end
-                if last > start && bytes[last - 1] == 0x0D { last -= 1 }
-                guard let token = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<last]), as: UTF8.self) else {
-                    lineError = tokens.count + 1
-                    return
-                }
-                tokens.append(token)
-                start = end + 1
-            }
-        }
-        if let line = lineError {
-            var e = AnomalyError.model("the token is not valid UTF-8", file: path, field: "vocab.txt")
-            e.line = line
-            throw e
-        }
-        guard !tokens.isEmpty else {
+        guard !data.isEmpty else {
             throw AnomalyError.model("the vocabulary file is empty", file: path, field: "vocab.txt")
+        }
+        let tokens: [String]
+        do {
+            tokens = try TextReader.lines(of: data, file: path)
+        } catch let e as AnomalyError {
+            var error = AnomalyError.model("the token is not valid UTF-8", file: path, field: "vocab.txt")
+            error.line = e.line
+            throw error
         }
         return WordPieceVocabulary(tokens: tokens)
     }

@@ -29,7 +29,7 @@ struct EmbedCommand: ParsableCommand {
             throw ValidationError("--out: the embeddings are written as .npy, got '\(out)'")
         }
         guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be in 1…4096, got \(batchSize)") }
-        let plain = TextReader.isPlainText(data) || URL(fileURLWithPath: data).pathExtension.lowercased() == "jsonl"
+        let plain = TextReader.isPlainText(data) || TextReader.isJSONLines(data)
         if plain && textColumn != nil {
             throw ValidationError("--text-column names a CSV column; \(data) holds one text per line (leave --text-column out)")
         }
@@ -39,7 +39,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let texts = try readTexts(data, column: textColumn)
+        let texts = try TextReader.read(path: data, column: textColumn)
         let sentenceEncoder = try SentenceEncoder.shared(try EncoderDirectory(encoder))
         let bar = stderrIsTerminal ? ProgressBar() : nil
         let clock = ContinuousClock()
@@ -67,10 +67,4 @@ struct EmbedCommand: ParsableCommand {
             output("embeddings written to \(out)")
         }
     }
-}
-
-/// The texts of a file for an encoder: JSON lines, plain lines or a CSV column.
-func readTexts(_ path: String, column: String?, delimiter: Character? = nil) throws -> [String] {
-    if URL(fileURLWithPath: path).pathExtension.lowercased() == "jsonl" { return try JSONLines.strings(path) }
-    return try TextReader.read(path: path, column: column, delimiter: delimiter)
 }

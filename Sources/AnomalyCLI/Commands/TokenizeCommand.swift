@@ -26,7 +26,7 @@ struct TokenizeCommand: ParsableCommand {
         guard URL(fileURLWithPath: out).pathExtension.lowercased() == "jsonl" else {
             throw ValidationError("--out: the output is JSON lines and must end in .jsonl, got '\(out)'")
         }
-        guard TextReader.isPlainText(data) || URL(fileURLWithPath: data).pathExtension.lowercased() == "jsonl" else {
+        guard TextReader.isPlainText(data) || TextReader.isJSONLines(data) else {
             throw ValidationError("--data: expected a .txt file (one text per line) or a .jsonl file (one JSON string per line), got '\(data)'")
         }
         if let maxLength, maxLength < 2 {
@@ -36,7 +36,7 @@ struct TokenizeCommand: ParsableCommand {
 
     func run() throws {
         let tokenizer = try WordPieceTokenizer(directory: try EncoderDirectory(encoder), maxLength: maxLength)
-        let texts = TextReader.isPlainText(data) ? try TextReader.read(path: data, column: nil) : try JSONLines.strings(data)
+        let texts = try TextReader.read(path: data, column: nil)
         let clock = ContinuousClock()
         var encoded: [EncodedText] = []
         let elapsed = clock.measure { encoded = tokenizer.encodeSeparately(texts) }
@@ -80,38 +80,5 @@ extension TokenizeCommand {
             bytes.append(UInt8(ascii: "\n"))
         }
         return Data(bytes)
-    }
-}
-
-/// Texts from a JSON-lines file: one JSON string per line.
-enum JSONLines {
-    /// The strings of `path`, one per line (LF or CR LF; a final line end adds none).
-    /// - Throws: `AnomalyError` (`.data`) naming the file, and the line that is not a JSON string.
-    static func strings(_ path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw AnomalyError.data("cannot read the file", file: path)
-        }
-        var texts: [String] = []
-        var failure: AnomalyError?
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var start = 0
-            while start < bytes.count {
-                var end = start
-                while end < bytes.count && bytes[end] != 0x0A { end += 1 }
-                var last = end
-                if last > start && bytes[last - 1] == 0x0D { last -= 1 }
-                let line = Data(buffer: UnsafeBufferPointer(rebasing: bytes[start..<last]))
-                guard let text = (try? JSONSerialization.jsonObject(with: line, options: [.fragmentsAllowed])) as? String else {
-                    failure = AnomalyError.data("expected a JSON string (a text) on each line", file: path, line: texts.count + 1)
-                    return
-                }
-                texts.append(text)
-                start = end + 1
-            }
-        }
-        if let failure { throw failure }
-        guard !texts.isEmpty else { throw AnomalyError.data("empty file: no text to read", file: path) }
-        return texts
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Reads raw texts for an encoder: a plain-text file (`.txt`, `.log`: one text per line) or a
-/// column of a CSV/TSV file. Every text must be valid UTF-8 (an error names the line); an empty
+/// Reads raw texts for an encoder: a plain-text file (`.txt`, `.log`: one text per line), a
+/// JSON-lines file (`.jsonl`: one JSON string per line) or a column of a CSV/TSV file. Every text must be valid UTF-8 (an error names the line); an empty
 /// text is kept (it is a text, embedded like any other).
 public enum TextReader {
     /// Whether `path` is read as one text per line rather than as a table.
@@ -15,6 +15,12 @@ public enum TextReader {
     ///   column (listing the columns) or an empty file.
     /// - Complexity: O(file size)
     public static func read(path: String, column: String?, delimiter: Character? = nil) throws -> [String] {
+        if isJSONLines(path) {
+            if let column {
+                throw AnomalyError.parameter("text column", "a .jsonl file holds one JSON string per line and has no columns (got '\(column)')")
+            }
+            return try jsonStrings(of: try NumPy.readFile(path), file: path)
+        }
         if isPlainText(path) {
             if let column {
                 throw AnomalyError.parameter("text column", "a plain-text file holds one text per line and has no columns (got '\(column)')")
@@ -25,6 +31,22 @@ public enum TextReader {
             throw AnomalyError.parameter("text column", "name the CSV column that holds the text")
         }
         return try CSVReader.columnTexts([column], path: path, delimiter: delimiter, validatingUTF8: true).map { $0[0] }
+    }
+
+    /// Whether `path` is read as JSON lines: one JSON string per line.
+    public static func isJSONLines(_ path: String) -> Bool {
+        URL(fileURLWithPath: path).pathExtension.lowercased() == "jsonl"
+    }
+
+    /// The JSON strings of `data`, one per line. - Throws: a data error naming the line that is
+    /// not a JSON string. - Complexity: O(bytes)
+    package static func jsonStrings(of data: Data, file: String) throws -> [String] {
+        try lines(of: data, file: file).enumerated().map { index, line in
+            guard let text = (try? JSONSerialization.jsonObject(with: Data(line.utf8), options: [.fragmentsAllowed])) as? String else {
+                throw AnomalyError.data("expected a JSON string (a text) on each line", file: file, line: index + 1)
+            }
+            return text
+        }
     }
 
     /// The lines of `data`, each checked to be UTF-8. - Complexity: O(bytes)
