@@ -51,18 +51,8 @@ public struct TextEncoderStep: InputStep {
     public func locating(encoderAt directory: EncoderDirectory) throws -> TextEncoderStep {
         let loaded = try SentenceEncoder.shared(directory)
         try check(loaded)
-        var step = TextEncoderStep(column: column, encoder: loaded, numericInputs: numericInputs)
-        step = TextEncoderStep(copying: step, encoderSpec: directory.name ?? directory.url.path)
-        return step
-    }
-
-    private init(copying other: TextEncoderStep, encoderSpec: String) {
-        column = other.column
-        encoder = encoderSpec
-        weightsSHA256 = other.weightsSHA256
-        dimension = other.dimension
-        numericInputs = other.numericInputs
-        architecture = other.architecture
+        // The new step names the encoder where it was found.
+        return TextEncoderStep(column: column, encoder: loaded, numericInputs: numericInputs)
     }
 
     /// The encoder this step was fitted with, loaded once per process and checked.

@@ -80,8 +80,8 @@ struct FinetuneCommand: ParsableCommand {
                 return try m.fineTuned(on: target, tuning: tuning, domainNorm: frame)
             }
         }
-        let inputNames = Array(base.featureNames.prefix(max(0, base.featureNames.count - ((inputStep?.outputCount ?? 0) - (inputStep?.inputCount ?? 0)))))
-        try (inputStep.map { tuned.prepending(inputStep: $0, inputNames: inputNames) } ?? tuned).save(to: outPath)
+        try (inputStep.map { tuned.prepending(inputStep: $0, inputNames: Array(base.featureNames.prefix($0.inputCount))) } ?? tuned)
+            .save(to: outPath)
         let summary: [String: Any] = ["detector": tuned.detectorName, "base": basePath, "model": outPath,
                                       "rows": ds.rowCount, "fit_seconds": seconds, "frozen": tuning.freeze, "new_head": tuning.newHead]
         if json { output(try jsonString(summary)) } else {
