@@ -18,7 +18,7 @@ struct AutoCommand: ParsableCommand {
         choice alone (--ensemble 1) scores 0.776.
         """)
 
-    @Option(name: .long, help: "Labelled data to split 70/30 (stratified).") var data: String
+    @Option(name: .long, help: "Labelled data to split 70/30 (stratified); a log with --log FILE --label-regex.") var data: String?
     @Option(name: .long, help: "A selector from select-train (default: the one shipped).") var selector: String?
     @Option(name: .long, help: "Rank-average the top n detectors' scores (1 = the top choice alone).") var ensemble: Int = 5
     @Option(name: .long, help: "Seed of the split.") var seed: UInt64 = 42
@@ -38,6 +38,7 @@ struct AutoCommand: ParsableCommand {
         guard ensemble <= s.detectors.count else {
             throw AnomalyError.parameter("--ensemble", "the selector knows \(s.detectors.count) detectors, asked for \(ensemble)")
         }
+        let data = try input.dataFile(self.data, option: "--data")
         let ds = try loadDataset(data, input, allowMissing: false)
         guard let y = ds.labels else { throw AnomalyError.data("has no labels: .npz files need an array 'y', CSV files --label-column", file: data) }
         let chosen = try selectorRanking(s, ds, path: data).ranking.prefix(ensemble).map(\.detector)

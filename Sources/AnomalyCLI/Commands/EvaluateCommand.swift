@@ -39,19 +39,20 @@ struct EvaluateCommand: ParsableCommand {
         _ = try checkReport(report, allowed: [.html])
         let allowMissing = imputation != .none
         let trainSet: Dataset, testX: Matrix, testY: [Int]
-        if let data {
+        if let data = data ?? (train == nil ? input.log : nil) {
             guard train == nil, test == nil, testLabels == nil, trainLabels == nil else {
                 throw AnomalyError.parameter("--data", "use either --data or --train/--test/--test-labels[/--train-labels], not both (with --data the labels come from the file)")
             }
             guard testSize > 0, testSize < 1 else { throw AnomalyError.parameter("--test-size", "must be in (0, 1), got \(testSize)") }
             let ds = try loadDataset(data, input, allowMissing: allowMissing)
             guard let y = ds.labels else {
-                throw AnomalyError.data("has no labels: .npz files need an array 'y', CSV files --label-column", file: data)
+                throw AnomalyError.data("has no labels: .npz files need an array 'y', CSV files --label-column, logs --label-regex", file: data)
             }
             (trainSet, testX, testY) = try Evaluation.split(ds, labels: y, testFraction: testSize, seed: seed)
         } else {
-            guard let train, let test, let testLabels else {
-                throw AnomalyError.parameter("--data", "give --data FILE, or all of --train, --test and --test-labels")
+            let labelledLogTest = test.map { input.readsLog($0) && input.labelRegex != nil } ?? false
+            guard let train, let test, testLabels != nil || labelledLogTest else {
+                throw AnomalyError.parameter("--data", "give --data FILE, or all of --train, --test and --test-labels (for a log test, --label-regex may label it)")
             }
             guard seedOption == nil, testSizeOption == nil else {
                 throw AnomalyError.parameter(seedOption != nil ? "--seed" : "--test-size", "splits --data; with --train/--test the split is given")
@@ -67,11 +68,18 @@ struct EvaluateCommand: ParsableCommand {
             trainSet = loaded
             var testOpts = input
             testOpts.labelColumn = nil
-            let testSet = try loadDataset(test, testOpts, schema: trainSet.schema, allowMissing: allowMissing)
+            // The test rows go through the training rows' input step (a log's session vocabulary is the training one).
+            let testSet = try trainSet.inputStep.map {
+                try loadDataset(test, testOpts, through: $0, schema: trainSet.schema, encodedNames: trainSet.featureNames, allowMissing: allowMissing)
+            } ?? loadDataset(test, testOpts, schema: trainSet.schema, allowMissing: allowMissing)
             testX = testSet.x
-            testY = try loadLabels(testLabels)
-            guard testY.count == testX.rows else {
-                throw AnomalyError.shape("has \(testY.count) labels but the test data has \(testX.rows) rows", field: testLabels)
+            if let testLabels {
+                testY = try loadLabels(testLabels)
+                guard testY.count == testX.rows else {
+                    throw AnomalyError.shape("has \(testY.count) labels but the test data has \(testX.rows) rows", field: testLabels)
+                }
+            } else {
+                testY = testSet.labels ?? []
             }
         }
         let r = try Evaluation.run(detector, train: trainSet, test: testX, testLabels: testY,

@@ -11,7 +11,7 @@ struct FitCommand: ParsableCommand {
 
     @OptionGroup var detectorOptions: DetectorOptions
     @OptionGroup var input: InputOptions
-    @Option(name: .long, help: "Training data: .csv, .npy or .npz (arrays X and y).") var train: String
+    @Option(name: .long, help: "Training data: .csv, .npy or .npz (arrays X and y), or a log (--log FILE).") var train: String?
     @OptionGroup var modelOutput: ModelOutput
     @Flag(help: "Print a JSON summary.") var json = false
 
@@ -20,6 +20,7 @@ struct FitCommand: ParsableCommand {
     func run() throws {
         let model = try modelOutput.required()
         let (detector, contamination, imputation, scaling) = try detectorOptions.resolve()
+        let train = try input.dataFile(self.train, option: "--train")
         let data = try loadDataset(train, input, allowMissing: imputation != .none)
         let clock = ContinuousClock()
         var fitted: AnomalyModel?

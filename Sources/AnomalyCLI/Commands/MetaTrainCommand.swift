@@ -55,9 +55,10 @@ extension MetaTrainCommand {
     /// Names of the tasks' columns: `x0`…, with the encoder's `text[i]` last under `--encoder`.
     func taskFeatureNames(_ tasks: [MetaTask]) throws -> [String] {
         let columns = tasks.first?.data.x.cols ?? 0
-        guard let encoder = input.encoder else { return (0..<columns).map { "x\($0)" } }
-        let dimension = try SentenceEncoder.shared(try EncoderDirectory(encoder)).dimension
-        let column = try input.rawTextColumn(for: tasks.first?.name ?? "")
+        let first = tasks.first?.name ?? ""
+        guard input.encoder != nil || input.readsLog(first) else { return (0..<columns).map { "x\($0)" } }
+        let dimension = try SentenceEncoder.shared(try EncoderDirectory(input.encoder ?? "minilm")).dimension
+        let column = try input.rawTextColumn(for: first)
         return (0..<max(0, columns - dimension)).map { "x\($0)" } + (0..<dimension).map { "\(column)[\($0)]" }
     }
 
@@ -67,7 +68,7 @@ extension MetaTrainCommand {
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
         let m = AnomalyModel(detector: fitted, threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows })
             .attaching(rates.map(MetaSGD.attachments) ?? [:])
-        try input.keepingEncoder(m, featureNames: taskFeatureNames(tasks)).save(to: model)
+        try input.keepingEncoder(m, featureNames: taskFeatureNames(tasks), readFrom: tasks.first?.name ?? "").save(to: model)
         return m
     }
 
@@ -82,7 +83,7 @@ extension MetaTrainCommand {
         let names = try taskFeatureNames(tasks)
         try input.keepingEncoder(PendingModel(awaiting: .supportRows, detector: fitted, featureNames: names,
                                               threshold: threshold, trainingRows: tasks.reduce(0) { $0 + $1.data.x.rows }),
-                                 featureNames: names).save(to: model)
+                                 featureNames: names, readFrom: tasks.first?.name ?? "").save(to: model)
         let summary: [String: Any] = ["detector": "span", "method": "metric", "tasks": tasks.map(\.name),
                                       "directions": result.directionCount, "scale": result.scale, "ridge": result.model.ridge,
                                       "episode_roc_auc": result.episodeAUC, "span_only_episode_roc_auc": result.spanOnlyEpisodeAUC,

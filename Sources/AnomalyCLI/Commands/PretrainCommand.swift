@@ -57,10 +57,10 @@ struct PretrainCommand: ParsableCommand {
         let (name, rows, features): (String, Int, Int)
         switch m {
         case .ready(let m):
-            try input.keepingEncoder(m, featureNames: domains[0].names).save(to: model)
+            try input.keepingEncoder(m, featureNames: domains[0].names, readFrom: domains[0].path).save(to: model)
             (name, rows, features) = (m.detectorName, m.trainingRows, m.featureCount)
         case .pending(let m):
-            try input.keepingEncoder(m, featureNames: domains[0].names).save(to: model)
+            try input.keepingEncoder(m, featureNames: domains[0].names, readFrom: domains[0].path).save(to: model)
             (name, rows, features) = (m.detectorName, m.trainingRows, m.featureCount)
         }
         let summary: [String: Any] = ["detector": name, "sources": domains.map(\.path), "rows": rows,

@@ -15,12 +15,14 @@ struct ScoreCommand: ParsableCommand {
         With --out FILE.csv: columns score,label,probability, one row per input row, in input order; \
         --keep id,ref puts those input columns (their text, quoted where needed) first, so each scored row carries \
         its identifier — any column of the file, including ones the model dropped or never saw.
+        A log (--log FILE, or a .log file) scored by a model fitted on one: the scores file starts with the line number \
+        (line), or for sessions with session,first_line,lines.
         With --out FILE.npy: the scores (float64, 1-D) in FILE.npy and the labels (int64) in FILE.labels.npy.
         .npy and .npz inputs have no named columns: --keep is refused for them; their row i is the scores' row i.
         """)
 
     @Option(name: .long, help: "A model written by `anomalykit fit`.") var model: String
-    @Option(name: .long, help: "Data to score: .csv, .npy or .npz, with the training data's columns.") var data: String
+    @Option(name: .long, help: "Data to score: .csv, .npy or .npz, with the training data's columns, or a log (--log FILE).") var data: String?
     @Option(name: .long, help: "Output file: .csv or .npy; written atomically.") var out: String
     @Option(name: .long, help: "Probability method of the CSV output's probability column (default linear).") var probability: ProbabilityMethod?
     @Option(name: .long, help: ArgumentHelp("CSV input and output: copy these input columns (their text, e.g. an id the model never saw) into the scores file before score,label,probability.", valueName: "col,…"), transform: commaList)
@@ -39,7 +41,11 @@ struct ScoreCommand: ParsableCommand {
         if !keep.isEmpty && ext == "npy" {
             throw ValidationError("--keep copies input columns into a CSV scores file; --out \(out) is a .npy file (write .csv, or leave --keep out)")
         }
+        let data = self.data ?? input.log ?? ""
         let dataExt = URL(fileURLWithPath: data).pathExtension.lowercased()
+        if !keep.isEmpty && input.readsLog(data) {
+            throw ValidationError("--keep names columns of a CSV file; \(data) is read as a log (its scores carry the line number)")
+        }
         if !keep.isEmpty && (dataExt == "npy" || dataExt == "npz") {
             throw ValidationError("--keep names columns of a CSV file; \(data) is a .\(dataExt) file with no named columns (its rows are scored in file order)")
         }
@@ -52,14 +58,19 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         let method = probability ?? .linear
         let ext = URL(fileURLWithPath: out).pathExtension.lowercased()
+        let data = try input.dataFile(self.data, option: "--data")
         let loadedModel = try loadScoringModel(model, support: support)
         var opts = input
         if opts.labelColumn == nil { opts.labelColumn = loadedModel.schema?.labelColumn }
         let (ds, m) = try loadDataset(data, opts, for: loadedModel, allowMissing: loadedModel.imputesMissingValues)
-        let kept: [[String]]
+        var kept: [[String]]
+        var keptHeader = keep
         do { kept = keep.isEmpty ? [] : try CSVReader.columnTexts(keep, path: data, delimiter: opts.delimiterCharacter) } catch var e as AnomalyError {
             if e.line == 1, e.field != nil { e.message = "--keep names " + e.message }
             throw e
+        }
+        if let logStep = loadedModel.splittingInputStep().step as? LogEncoderStep {
+            (keptHeader, kept) = try logRowIdentities(data, opts, step: logStep)
         }
         guard kept.isEmpty || kept.count == ds.rowCount else {
             throw AnomalyError.data("has \(kept.count) rows of kept columns but \(ds.rowCount) rows of features", file: data)
@@ -69,7 +80,7 @@ struct ScoreCommand: ParsableCommand {
         let labels = m.labels(forScores: scores)
         if ext == "csv" {
             let probs = m.probabilities(forScores: scores, method: method)
-            let prefix = keep.isEmpty ? "" : keep.map(csvField).joined(separator: ",") + ","
+            let prefix = keptHeader.isEmpty ? "" : keptHeader.map(csvField).joined(separator: ",") + ","
             var text = prefix + "score,label,probability\n"
             text.reserveCapacity(scores.count * (32 + prefix.count))
             for i in 0..<scores.count {

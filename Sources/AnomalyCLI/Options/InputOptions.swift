@@ -25,7 +25,33 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("text-column"), help: "With --encoder, CSV: the column holding the text (a .txt or .log file is one text per line).")
     var textColumn: String?
 
+    @Option(name: .long, help: ArgumentHelp("A log to read (for --data / --train): one record per line. Variable parts (numbers, hex, IPs, UUIDs, paths, times) are masked into templates and each distinct template is embedded once (--encoder, default minilm). Any .log file is read so.", valueName: "FILE"))
+    var log: String?
+
+    @Option(name: .customLong("session-regex"), help: ArgumentHelp("Logs: group lines into sessions by this expression's one capture (e.g. '(blk_-?\\d+)'); a row is then a session: its lines' mean embedding and template counts.", valueName: "REGEX"))
+    var sessionRegex: String?
+
+    @Option(name: .customLong("label-regex"), help: ArgumentHelp("Logs: labels from this expression's one capture, removed from the text: a line is anomalous when it captures anything but '-' or nothing (BGL: '^(\\S+) ').", valueName: "REGEX"))
+    var labelRegex: String?
+
     var dropList: [String] { drop }
+
+    /// The data file of a command whose own option (`option`, e.g. `--train`) may be left out for
+    /// `--log FILE`. - Throws: a parameter error when neither or two different files are given.
+    func dataFile(_ given: String?, option: String) throws -> String {
+        switch (given, log) {
+        case (let g?, let l?) where g != l:
+            throw AnomalyError.parameter(option, "give the data once: \(option) \(g) or --log \(l), not both")
+        case (let g?, _): return g
+        case (nil, let l?): return l
+        case (nil, nil): throw AnomalyError.parameter(option, "give the data: \(option) FILE (or --log FILE for a log)")
+        }
+    }
+
+    /// Whether `path` is read as a log: given with `--log`, or a `.log` file.
+    func readsLog(_ path: String) -> Bool {
+        path == log || URL(fileURLWithPath: path).pathExtension.lowercased() == "log"
+    }
 
     /// The raw text column `--encoder` reads in `path`: `--text-column`, or the one column of a
     /// plain-text file. - Throws: a parameter error when a CSV file has no `--text-column`.
@@ -44,6 +70,8 @@ struct InputOptions: ParsableArguments {
 /// features (named `column[i]`), so every command works on it as on numbers; `keepingEncoder`
 /// puts the encoder in front of a model fitted on such rows.
 func loadDataset(_ path: String, _ input: InputOptions, schema: TableSchema? = nil, allowMissing: Bool) throws -> Dataset {
+    if input.readsLog(path) { return try loadLog(path, input) }
+    try input.requireNoLogOptions()
     guard let encoder = input.encoder else {
         if input.textColumn != nil {
             throw AnomalyError.parameter("text-column", "--text-column names the text an encoder reads: give --encoder too")
@@ -57,8 +85,10 @@ func loadDataset(_ path: String, _ input: InputOptions, schema: TableSchema? = n
     let step = TextEncoderStep(column: column, encoder: try SentenceEncoder.shared(try EncoderDirectory(encoder)),
                                numericInputs: raw.featureCount)
     let encoded = try encodeWithProgress(raw, step: step, file: path)
-    return Dataset(x: encoded.x, labels: raw.labels,
-                   featureNames: raw.featureNames + (0..<step.dimension).map { "\(column)[\($0)]" }, schema: raw.schema)
+    var data = Dataset(x: encoded.x, labels: raw.labels,
+                       featureNames: raw.featureNames + (0..<step.dimension).map { "\(column)[\($0)]" }, schema: raw.schema)
+    data.inputStep = step
+    return data
 }
 
 /// The rows through the encoder step, with a progress line on a terminal.
@@ -79,9 +109,16 @@ func encodeWithProgress(_ raw: Dataset, step: TextEncoderStep, file: String) thr
 }
 
 extension InputOptions {
-    /// The encoder step `loadDataset` put in front of rows with `featureNames` (the numeric
-    /// inputs, then `column[i]`), and the numeric inputs' names; nil without `--encoder`.
-    func encoderStep(featureNames: [String]) throws -> (step: TextEncoderStep, inputNames: [String])? {
+    /// The encoder step `loadDataset` put in front of rows of `path` with `featureNames` (the
+    /// numeric inputs, then `column[i]`), and the numeric inputs' names; nil without `--encoder`
+    /// (or a log). For commands that pool several files (pretrain, meta-train).
+    func encoderStep(featureNames: [String], readFrom path: String) throws -> (step: any InputStep, inputNames: [String])? {
+        if readsLog(path) {
+            guard sessionRegex == nil else {
+                throw AnomalyError.parameter("session-regex", "sessions are read by fit, evaluate, auto and score; this command reads log lines (leave --session-regex out)")
+            }
+            return (LogEncoderStep(encoder: try SentenceEncoder.shared(try EncoderDirectory(encoder ?? "minilm"))), [])
+        }
         guard let encoder else { return nil }
         let sentenceEncoder = try SentenceEncoder.shared(try EncoderDirectory(encoder))
         let numeric = featureNames.count - sentenceEncoder.dimension
@@ -91,21 +128,23 @@ extension InputOptions {
         return (TextEncoderStep(column: column, encoder: sentenceEncoder, numericInputs: numeric), Array(featureNames.prefix(numeric)))
     }
 
-    /// `model` (fitted on rows `loadDataset` encoded, named `featureNames`) with the encoder in
-    /// front, reading raw rows: the numeric columns beside the text column. The model itself
-    /// without `--encoder`.
-    func keepingEncoder(_ model: AnomalyModel, featureNames: [String]) throws -> AnomalyModel {
-        guard let (step, names) = try encoderStep(featureNames: featureNames) else { return model }
+    /// `model` (fitted on rows `loadDataset` encoded from `path`, named `featureNames`) with the
+    /// encoder in front, reading raw rows: the numeric columns beside the text column. The model
+    /// itself without `--encoder`.
+    func keepingEncoder(_ model: AnomalyModel, featureNames: [String], readFrom path: String) throws -> AnomalyModel {
+        guard let (step, names) = try encoderStep(featureNames: featureNames, readFrom: path) else { return model }
         return model.prepending(inputStep: step, inputNames: names)
     }
 
+    /// `model` (fitted on `data`) with the input step that made `data`'s features in front.
     func keepingEncoder(_ model: AnomalyModel, fittedOn data: Dataset) throws -> AnomalyModel {
-        try keepingEncoder(model, featureNames: data.featureNames)
+        guard let step = data.inputStep else { return model }
+        return model.prepending(inputStep: step, inputNames: Array(data.featureNames.prefix(step.inputCount)))
     }
 
-    /// A pending model with the encoder in front (see `keepingEncoder(_:featureNames:)`).
-    func keepingEncoder(_ model: PendingModel, featureNames: [String]) throws -> PendingModel {
-        guard let (step, names) = try encoderStep(featureNames: featureNames) else { return model }
+    /// A pending model with the encoder in front (see `keepingEncoder(_:featureNames:readFrom:)`).
+    func keepingEncoder(_ model: PendingModel, featureNames: [String], readFrom path: String) throws -> PendingModel {
+        guard let (step, names) = try encoderStep(featureNames: featureNames, readFrom: path) else { return model }
         return model.prepending(inputStep: step, inputNames: names)
     }
 
@@ -142,7 +181,11 @@ func loadLabels(_ path: String) throws -> [Int] { try DataLoader.loadLabels(path
 
 /// Loads labelled domains for transfer: features must agree across files.
 func loadDomains(_ paths: [String], _ input: InputOptions) throws -> [(path: String, data: DomainData, names: [String])] {
-    try paths.map { path in
+    if input.sessionRegex != nil {
+        // Each log would fit its own template vocabulary: the domains' columns would not agree.
+        throw AnomalyError.parameter("session-regex", "sessions are read by fit, evaluate, auto and score; these domains are read as log lines (leave --session-regex out)")
+    }
+    return try paths.map { path in
         let ds = try loadDataset(path, input, allowMissing: false)
         try ds.x.requireFinite(path)
         return (path, DomainData(x: ds.x, labels: ds.labels), ds.featureNames)
@@ -158,6 +201,9 @@ func loadDomains(_ paths: [String], _ input: InputOptions) throws -> [(path: Str
 func loadDataset(_ path: String, _ input: InputOptions, for model: AnomalyModel, allowMissing: Bool) throws -> (data: Dataset, model: AnomalyModel) {
     let (inputStep, inner) = model.splittingInputStep()
     guard let inputStep else {
+        if input.readsLog(path) {
+            throw AnomalyError.parameter("log", "the model was fitted on numeric columns, not on a log: \(path) is read as a log")
+        }
         if input.encoder != nil {
             throw AnomalyError.parameter("encoder", "the model was fitted on numeric columns, without a text encoder: leave --encoder out")
         }
@@ -172,6 +218,10 @@ func loadDataset(_ path: String, _ input: InputOptions, for model: AnomalyModel,
 /// `--text-column` naming another column for its text), named `encodedNames`.
 func loadDataset(_ path: String, _ input: InputOptions, through inputStep: any InputStep, schema: TableSchema?,
                  encodedNames: [String], allowMissing: Bool) throws -> Dataset {
+    if let logStep = inputStep as? LogEncoderStep {
+        return try loadLog(path, input, through: logStep, names: encodedNames)
+    }
+    try input.requireNoLogOptions()
     guard var step = inputStep as? TextEncoderStep else {
         throw AnomalyError.model("the model's input step '\(inputStep.kind)' is not one this command reads", field: "steps")
     }
@@ -188,5 +238,5 @@ func loadDataset(_ path: String, _ input: InputOptions, through inputStep: any I
 
 extension StepRegistry {
     /// The steps a model file may hold for the command line: AnomalyKit's and the text encoder.
-    static let anomalyKitCLI = StepRegistry.standard.adding([TextEncoderStep.self])
+    static let anomalyKitCLI = StepRegistry.standard.adding([TextEncoderStep.self, LogEncoderStep.self])
 }

@@ -10,6 +10,9 @@ public struct Dataset: Sendable {
     public var schema: TableSchema?
     /// Raw text columns by name (one text per row), read for an encoder step; not features.
     public var texts: [String: [String]]
+    /// The input step (an encoder) that made these features from raw rows, kept so a model fitted
+    /// on them can read raw rows too; nil for rows read as numbers.
+    public var inputStep: (any InputStep)?
 
     public init(x: Matrix, labels: [Int]? = nil, featureNames: [String]? = nil, schema: TableSchema? = nil,
                 texts: [String: [String]] = [:]) {

@@ -326,7 +326,7 @@ public enum NumPy {
 
     // MARK: Helpers
 
-    static func readFile(_ path: String) throws -> Data {
+    package static func readFile(_ path: String) throws -> Data {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw AnomalyError.data("no such file", file: path)

@@ -24,12 +24,14 @@ public struct EvaluationResult: Sendable {
 /// rows, and measure ranking quality, quality at the contamination threshold and time.
 public enum Evaluation {
     /// The protocol's split of a labelled dataset: stratified by label with the seed; the
-    /// training part keeps its labels (for the detectors that use them), features and schema.
+    /// training part keeps its labels (for the detectors that use them), features, schema and
+    /// input step.
     public static func split(_ data: Dataset, labels y: [Int], testFraction: Double = 0.3, seed: UInt64) throws
         -> (train: Dataset, testX: Matrix, testY: [Int]) {
         let split = try StratifiedSplit.split(labels: y, testFraction: testFraction, seed: seed)
-        let train = Dataset(x: data.x.rows(at: split.train), labels: split.train.map { y[$0] },
+        var train = Dataset(x: data.x.rows(at: split.train), labels: split.train.map { y[$0] },
                             featureNames: data.featureNames, schema: data.schema)
+        train.inputStep = data.inputStep
         return (train, data.x.rows(at: split.test), split.test.map { y[$0] })
     }
 
