@@ -24,14 +24,25 @@ package enum BLAS {
     }
 
     /// `C = alpha · op(A) · op(B) + beta · C` in double precision (row-major `dgemm`).
+    ///
+    /// A narrow product — an output side of at most `narrowSide` (a d × d covariance over many
+    /// rows, n rows times a d × d matrix for small d) — runs on one BLAS thread: it is memory-bound,
+    /// so a second thread adds only synchronisation, and where the other core is busy OpenBLAS's
+    /// threads wait for it (GMM's fit on 200k × 10 rows: 0.8 s on one thread, 13.8 s on two with
+    /// one core busy).
     package static func dgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
         a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
         beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int
     ) {
-        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        withSingleThread(if: min(m, n) <= narrowSide) {
+            cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
     }
+
+    /// The widest output side `dgemm` treats as narrow (one thread).
+    package static let narrowSide = 32
 
     /// `y = alpha · op(A) · x + beta · y` in double precision (row-major `dgemv`; `A` is `m × n`).
     package static func dgemv(

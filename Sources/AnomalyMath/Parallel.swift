@@ -18,28 +18,33 @@ package let coreCount: Int = {
 /// kernels wrap their output pointer in this type instead; the contract — which every caller keeps —
 /// is that concurrent iterations write **disjoint** index ranges and that the buffer outlives the
 /// loop (`parallelFor` is synchronous).
-package struct SharedMutableBuffer<Element>: @unchecked Sendable {
-    package let base: UnsafeMutablePointer<Element>
-    package let count: Int
-    package init(_ buffer: UnsafeMutableBufferPointer<Element>) {
+///
+/// SPI-public (`@_spi(Kernels) import AnomalyMath`), not `package`: Swift 6.3 does not specialise
+/// an `@inlinable package` subscript of a generic type in another module, so every element access
+/// in a detector's inner loop became a generic call (the isolation forest scored 6× slower,
+/// 2026-12-02); as SPI it inlines as a public one does and stays out of the documented API.
+@_spi(Kernels) public struct SharedMutableBuffer<Element>: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Element>
+    public let count: Int
+    public init(_ buffer: UnsafeMutableBufferPointer<Element>) {
         self.base = buffer.baseAddress ?? UnsafeMutablePointer<Element>.allocate(capacity: 0)
         self.count = buffer.count
     }
-    @inlinable package subscript(i: Int) -> Element {
+    @inlinable public subscript(i: Int) -> Element {
         get { base[i] }
         nonmutating set { base[i] = newValue }
     }
 }
 
 /// Read-only counterpart of `SharedMutableBuffer` for inputs shared by concurrent loops.
-package struct SharedBuffer<Element>: @unchecked Sendable {
-    package let base: UnsafePointer<Element>
-    package let count: Int
-    package init(_ buffer: UnsafeBufferPointer<Element>) {
+@_spi(Kernels) public struct SharedBuffer<Element>: @unchecked Sendable {
+    public let base: UnsafePointer<Element>
+    public let count: Int
+    public init(_ buffer: UnsafeBufferPointer<Element>) {
         self.base = buffer.baseAddress ?? UnsafePointer(UnsafeMutablePointer<Element>.allocate(capacity: 0))
         self.count = buffer.count
     }
-    @inlinable package subscript(i: Int) -> Element { base[i] }
+    @inlinable public subscript(i: Int) -> Element { base[i] }
 }
 
 /// Runs `body` over `0..<count` split into contiguous chunks, on all cores, and returns when all

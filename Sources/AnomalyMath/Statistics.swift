@@ -164,16 +164,13 @@ package enum Statistics {
         var cov = [Double](repeating: 0, count: d * d)
         guard n > 0, d > 0 else { return cov }
         let scale = 1.0 / Double(max(n - ddof, 1))
-        let product = {
-            centred.withUnsafeBufferPointer { a in
-                cov.withUnsafeMutableBufferPointer { c in
-                    BLAS.dgemm(transA: true, transB: false, m: d, n: d, k: n, alpha: scale,
-                               a: a.baseAddress!, lda: d, b: a.baseAddress!, ldb: d, beta: 0, c: c.baseAddress!, ldc: d)
-                }
+        // A narrow d × d result (d ≤ 32) runs on one thread inside `dgemm`.
+        centred.withUnsafeBufferPointer { a in
+            cov.withUnsafeMutableBufferPointer { c in
+                BLAS.dgemm(transA: true, transB: false, m: d, n: d, k: n, alpha: scale,
+                           a: a.baseAddress!, lda: d, b: a.baseAddress!, ldb: d, beta: 0, c: c.baseAddress!, ldc: d)
             }
         }
-        // A narrow d × d result is memory-bound: BLAS threads only add synchronisation (measured).
-        if d <= 32 { BLAS.withSingleThread(product) } else { product() }
         return cov
     }
 }

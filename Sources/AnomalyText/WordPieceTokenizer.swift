@@ -1,5 +1,5 @@
 import AnomalyKit
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Foundation
 
 /// BERT's WordPiece tokenizer, giving the token ids of Hugging Face's `BertTokenizerFast` (the

@@ -105,6 +105,21 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: dir + "/o.csv"))
     }
 
+    @Test func benchmarkRunsOnTheLogsOfAFolder() throws {
+        let (dir, _) = workspace()
+        let r = anomalykit("benchmark", "--datasets", dir, "--label-regex", Self.label, "--encoder", tiny,
+                           "--detectors", "knn,iforest", "--json")
+        expectSuccess(r, "benchmark --label-regex")
+        let object = try #require(JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any], "\(r.output)")
+        let runs = try #require(object["runs"] as? [[String: Any]])
+        #expect(runs.count == 2)
+        #expect(runs.allSatisfy { $0["roc_auc"] is Double && $0["error"] == nil }, "\(runs)")
+        #expect((runs.first { $0["detector"] as? String == "knn" }?["roc_auc"] as? Double).map { $0 > 0.9 } == true, "\(runs)")
+        // Without --label-regex a folder of logs holds no dataset.
+        let none = anomalykit("benchmark", "--datasets", dir, "--encoder", tiny)
+        #expect(none.status != 0 && none.error.contains("--label-regex"), "\(none.error)")
+    }
+
     @Test func embedOfALogReportsItsTemplatesAndCacheHitRate() throws {
         let (dir, log) = workspace()
         let r = anomalykit("embed", "--encoder", tiny, "--log", log, "--label-regex", Self.label, "--out", dir + "/e.npy", "--json")

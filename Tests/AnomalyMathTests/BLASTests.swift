@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Testing
 
 @Suite struct BLASThreadTests {

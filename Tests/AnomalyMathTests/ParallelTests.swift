@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Testing
 
 /// parallelFor (Parallel.swift).

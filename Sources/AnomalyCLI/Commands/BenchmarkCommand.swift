@@ -19,16 +19,19 @@ struct BenchmarkRunner {
     let seed: UInt64
     let quiet: Bool
 
-    /// Every `.npz` (and `.csv` when a label column is given) in `folder`, sorted by name.
-    static func datasetFiles(in folder: String, csvLabelColumn: String?) throws -> [String] {
+    /// Every `.npz` (`.csv` when a label column is given, `.log` when a label pattern is) in
+    /// `folder`, sorted by name.
+    static func datasetFiles(in folder: String, csvLabelColumn: String?, logLabelPattern: String? = nil) throws -> [String] {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw AnomalyError.data("no such folder", file: folder)
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
-            $0.hasSuffix(".npz") || (csvLabelColumn != nil && $0.hasSuffix(".csv"))
+            $0.hasSuffix(".npz") || (csvLabelColumn != nil && $0.hasSuffix(".csv")) || (logLabelPattern != nil && $0.hasSuffix(".log"))
         }.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
-        guard !names.isEmpty else { throw AnomalyError.data("holds no .npz datasets (or .csv with --label-column)", file: folder) }
+        guard !names.isEmpty else {
+            throw AnomalyError.data("holds no .npz datasets (or .csv with --label-column, .log with --label-regex)", file: folder)
+        }
         return names.map { (folder as NSString).appendingPathComponent($0) }
     }
 
@@ -39,7 +42,7 @@ struct BenchmarkRunner {
         for file in files {
             let name = datasetStem(file)
             let ds = try input.map { try loadDataset(file, $0, allowMissing: false) } ?? DataLoader.load(path: file)
-            guard let y = ds.labels else { throw AnomalyError.data("has no labels (array 'y')", file: file) }
+            guard let y = ds.labels else { throw AnomalyError.data("has no labels (array 'y', --label-column or --label-regex)", file: file) }
             // Labels reach only the detectors that use them (devnet, classifier); the others fit unlabelled.
             let (train, testX, testY) = try Evaluation.split(ds, labels: y, seed: seed)
             for det in detectors {
@@ -71,7 +74,7 @@ struct BenchmarkCommand: ParsableCommand {
         commandName: "benchmark",
         abstract: "Run detectors on every .npz (or labelled .csv) in a folder: ROC-AUC, AP and times.")
 
-    @Option(name: .long, help: "Folder of datasets (.npz with X and y; .csv with --label-column).") var datasets: String
+    @Option(name: .long, help: "Folder of datasets (.npz with X and y; .csv with --label-column; .log with --label-regex).") var datasets: String
     @Option(name: .long, help: ArgumentHelp("Comma-separated detectors (default: all unsupervised ones; devnet and classifier train on the training labels).", valueName: "name,…"), transform: commaList)
     var detectors: [String]?
     @Option(name: .customLong("param"), help: ArgumentHelp("name=value for every detector (e.g. contamination=0.1).", valueName: "name=value"))
@@ -94,7 +97,7 @@ struct BenchmarkCommand: ParsableCommand {
                 return name
             }
         } ?? DetectorRegistry.unsupervisedNames
-        let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn)
+        let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn, logLabelPattern: input.labelRegex)
         var params = self.params
         if let c = threshold.contamination {
             if try parseAssignments(params)["contamination"] != nil {

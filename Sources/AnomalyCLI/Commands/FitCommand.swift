@@ -15,7 +15,10 @@ struct FitCommand: ParsableCommand {
     @OptionGroup var modelOutput: ModelOutput
     @Flag(help: "Print a JSON summary.") var json = false
 
-    func validate() throws { _ = try modelOutput.required() }
+    func validate() throws {
+        if train == nil && input.log == nil { throw ValidationError("give the data: --train FILE (or --log FILE for a log)") }
+        _ = try modelOutput.required()
+    }
 
     func run() throws {
         let model = try modelOutput.required()

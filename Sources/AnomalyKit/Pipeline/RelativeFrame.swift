@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Foundation
 
 /// A domain-invariant reading of rows: how far each row lies from its domain's few normal rows

@@ -1,15 +1,18 @@
 import Foundation
 
 /// Turns a log line into its template: the variable parts — UUIDs, timestamps and dates, IP
-/// addresses, paths, hexadecimal values and numbers — are replaced by placeholders (`<uuid>`,
-/// `<time>`, `<ip>`, `<path>`, `<hex>`, `<num>`), so lines that differ only in those parts share
-/// one template and are embedded once.
+/// addresses, paths, hexadecimal values, identifiers and numbers — are replaced by placeholders
+/// (`<uuid>`, `<time>`, `<ip>`, `<path>`, `<hex>`, `<id>`, `<num>`), so lines that differ only in
+/// those parts share one template and are embedded once.
 ///
 /// The patterns run in that order (a UUID is not split into hex and numbers, a timestamp not into
-/// numbers). A number inside a word (`J12`, `ext4`) is kept: it names a thing rather than a value.
+/// numbers). An identifier is a token of letters, digits and `_ . : -` with a letter and two or
+/// more groups of digits (a node `R02-M1-N0-C:J12-U11`, a host `node-12.rack3`); a token with one
+/// group of digits inside a word (`ext4`, `sda1`, `J12`) is kept: it names a kind of thing rather
+/// than one of many. A free-standing number, or one after a dot (`core.25568`), is `<num>`.
 public struct LogTemplate: Sendable {
     /// The placeholders, in the order their patterns run.
-    public static let placeholders = ["<uuid>", "<time>", "<ip>", "<path>", "<hex>", "<num>"]
+    public static let placeholders = ["<uuid>", "<time>", "<ip>", "<path>", "<hex>", "<id>", "<num>"]
 
     private let patterns: [(NSRegularExpression, String)]
 
@@ -22,7 +25,8 @@ public struct LogTemplate: Sendable {
             (#"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"#, "<ip>"),
             (#"(?<![\w/])(?:/[\w.\-]+){2,}/?"#, "<path>"),
             (#"\b0[xX][0-9a-fA-F]+\b|\b(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{8,}\b"#, "<hex>"),
-            (#"(?<![\w.])[-+]?\d+(?:\.\d+)?(?![\w.])"#, "<num>"),
+            (#"(?<![\w.:\-])(?=[\w.:\-]*[A-Za-z])(?=[\w.:\-]*?\d+[A-Za-z_.:\-]+\d)[\w.:\-]+"#, "<id>"),
+            (#"(?<!\w)[-+]?\d+(?:\.\d+)?(?![\w.])"#, "<num>"),
         ]
         // The patterns are constants: compiling them cannot fail.
         patterns = sources.map { (try! NSRegularExpression(pattern: $0.0), $0.1) }

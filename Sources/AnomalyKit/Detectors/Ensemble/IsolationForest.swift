@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Foundation
 
 /// Isolation Forest (PyOD's `IForest`, i.e. scikit-learn's `IsolationForest`).

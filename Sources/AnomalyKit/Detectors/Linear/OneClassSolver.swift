@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Foundation
 
 /// The SMO solver of libsvm for the one-class SVM dual

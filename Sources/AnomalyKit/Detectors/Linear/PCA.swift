@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 
 /// Principal component analysis outlier detector (PyOD's `PCA`).
 ///

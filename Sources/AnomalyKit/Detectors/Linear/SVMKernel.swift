@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Foundation
 
 /// A kernel function of two rows, written through their dot product and squared norms

@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Foundation
 
 /// How ECOD and COPOD turn a feature's two tail probabilities into its score.

@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Foundation
 
 /// HBOS: Histogram-based Outlier Score (Goldstein & Dengel 2012), as PyOD's `HBOS` with static bins.

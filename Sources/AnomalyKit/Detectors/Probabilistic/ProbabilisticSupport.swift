@@ -1,4 +1,4 @@
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Foundation
 
 /// Shared numerics of the probabilistic detectors: column access in `Double`, sorted columns and
