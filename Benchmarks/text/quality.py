@@ -94,27 +94,16 @@ def ak_scores(args, work, detector, seed, x_train, x_test, y_test):
     return np.load(f"{work}/s.npy"), (top if detector == "auto" else None)
 
 
+# PyOD's class for each detector: (module, class name).
+PYOD_CLASSES = {"knn": ("pyod.models.knn", "KNN"), "lof": ("pyod.models.lof", "LOF"),
+                "iforest": ("pyod.models.iforest", "IForest"), "ecod": ("pyod.models.ecod", "ECOD"),
+                "autoencoder": ("pyod.models.auto_encoder", "AutoEncoder"), "deepsvdd": ("pyod.models.deep_svdd", "DeepSVDD")}
+
+
 def pyod_model(detector, seed, n_features):
-    if detector == "knn":
-        from pyod.models.knn import KNN
-        cls = KNN
-    elif detector == "lof":
-        from pyod.models.lof import LOF
-        cls = LOF
-    elif detector == "iforest":
-        from pyod.models.iforest import IForest
-        cls = IForest
-    elif detector == "ecod":
-        from pyod.models.ecod import ECOD
-        cls = ECOD
-    elif detector == "autoencoder":
-        from pyod.models.auto_encoder import AutoEncoder
-        cls = AutoEncoder
-    elif detector == "deepsvdd":
-        from pyod.models.deep_svdd import DeepSVDD
-        cls = DeepSVDD
-    else:
-        raise ValueError(detector)
+    import importlib
+    module, name = PYOD_CLASSES[detector]
+    cls = getattr(importlib.import_module(module), name)
     params = inspect.signature(cls.__init__).parameters
     kwargs = {}
     if seed is not None and "random_state" in params:

@@ -114,9 +114,7 @@ extension InputOptions {
     /// (or a log). For commands that pool several files (pretrain, meta-train).
     func encoderStep(featureNames: [String], readFrom path: String) throws -> (step: any InputStep, inputNames: [String])? {
         if readsLog(path) {
-            guard sessionRegex == nil else {
-                throw AnomalyError.parameter("session-regex", "sessions are read by fit, evaluate, auto and score; this command reads log lines (leave --session-regex out)")
-            }
+            // Sessions never get here: `loadDomains` refuses --session-regex for pooled files.
             return (LogEncoderStep(encoder: try SentenceEncoder.shared(try EncoderDirectory(encoder ?? "minilm"))), [])
         }
         guard let encoder else { return nil }
