@@ -115,7 +115,7 @@ extension InputOptions {
     func encoderStep(featureNames: [String], readFrom path: String) throws -> (step: any InputStep, inputNames: [String])? {
         if readsLog(path) {
             // Sessions never get here: `loadDomains` refuses --session-regex for pooled files.
-            return (LogEncoderStep(encoder: try SentenceEncoder.shared(try EncoderDirectory(encoder ?? "minilm"))), [])
+            return (LogEncoderStep(encoder: try SentenceEncoder.shared(try EncoderDirectory(encoder ?? "minilm")), labelPattern: labelRegex), [])
         }
         guard let encoder else { return nil }
         let sentenceEncoder = try SentenceEncoder.shared(try EncoderDirectory(encoder))
