@@ -5,10 +5,13 @@
 /// the other side than they do on the float64 original, and a detector no longer matches PyOD.
 /// Data written as decimals is recovered exactly by the shortest decimal that round-trips the
 /// `Float` ("0.3"), so boundary decisions that hinge on the rounding use that value instead.
-package enum DecimalRecovery {
+///
+/// SPI-public (`@_spi(Kernels) import AnomalyMath`) so its `@inlinable` members inline into HBOS's
+/// loops in another module (as `package` they were calls).
+@_spi(Kernels) public enum DecimalRecovery {
     /// The shortest round-tripping decimal of `v`, as a `Double`. - Complexity: O(1), ~100 ns
     @inlinable
-    package static func double(_ v: Float) -> Double {
+    public static func double(_ v: Float) -> Double {
         guard v.isFinite else { return Double(v) }
         return Double(v.description) ?? Double(v)
     }
@@ -16,7 +19,7 @@ package enum DecimalRecovery {
     /// True when `x` (a `Float` widened to `Double`) lies within one `Float` ulp of `boundary`,
     /// where `Float` rounding may have moved it across. - Complexity: O(1)
     @inlinable
-    package static func isNear(_ x: Double, _ boundary: Double) -> Bool {
+    public static func isNear(_ x: Double, _ boundary: Double) -> Bool {
         abs(x - boundary) <= Double(Float(x).ulp)
     }
 

@@ -1,10 +1,14 @@
 /// Elementary functions written so that loops over them vectorise.
-package enum FastMath {
+///
+/// SPI-public (`@_spi(Kernels) import AnomalyMath`) like the parallel-loop buffers: as `package`,
+/// Swift 6.3 did not inline `exp` into another module's loop, so the RBF kernel made a call per
+/// element and did not vectorise (the one-class SVM trained 2× slower, 2026-12-02).
+@_spi(Kernels) public enum FastMath {
     /// `e^x` for `x ≤ 709`, accurate to about 1 ulp, branch-free so loops over it vectorise
     /// (libm's `exp` is a call per element). Returns 0 below −708 (where `exp` is subnormal).
     /// - Complexity: O(1)
     @inlinable @inline(__always)
-    package static func exp(_ x0: Double) -> Double {
+    public static func exp(_ x0: Double) -> Double {
         let x = min(max(x0, -708), 709)
         // k = round(x / ln 2) through the 1.5·2⁵² trick, so 2^k comes from integer bit operations.
         let shifter = 6_755_399_441_055_744.0

@@ -1,5 +1,5 @@
 import AnomalyKit
-import AnomalyMath
+@_spi(Kernels) import AnomalyMath
 import Foundation
 import Testing
 import TestSupport
