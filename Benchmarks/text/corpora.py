@@ -5,7 +5,7 @@
 - BGL_2k (`logs/loghub/BGL_2k.log`): lines without their label field (first token; `-` = normal),
   masked into templates with LogTemplate's patterns, and the labels.
 """
-import hashlib, json, os, re, subprocess
+import csv, hashlib, json, os, re, subprocess
 
 import numpy as np
 

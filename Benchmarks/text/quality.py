@@ -31,7 +31,7 @@ from sklearn.model_selection import train_test_split
 DETECTORS = ["knn", "lof", "iforest", "ecod", "autoencoder", "deepsvdd", "auto"]
 PROTOCOLS = ["sms-adbench", "sms-oneclass", "20ng-oneclass", "bgl-adbench", "bgl-oneclass"]
 SEEDS = {"iforest": [0, 1, 2, 3, 4], "autoencoder": [0, 1, 2], "deepsvdd": [0, 1, 2]}
-from corpora import BGL_LABEL, ak_embed, bgl, newsgroups, sms, st_embed
+from corpora import ak_embed, bgl, newsgroups, sms, st_embed
 
 
 # ---------------------------------------------------------------- splits
