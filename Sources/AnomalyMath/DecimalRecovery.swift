@@ -7,7 +7,7 @@
 /// `Float` ("0.3"), so boundary decisions that hinge on the rounding use that value instead.
 ///
 /// SPI-public (`@_spi(Kernels) import AnomalyMath`) so its `@inlinable` members inline into HBOS's
-/// loops in another module (as `package` they were calls).
+/// loops in another module, as `FastMath` is.
 @_spi(Kernels) public enum DecimalRecovery {
     /// The shortest round-tripping decimal of `v`, as a `Double`. - Complexity: O(1), ~100 ns
     @inlinable
