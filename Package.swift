@@ -33,9 +33,10 @@ let package = Package(
             name: "AnomalyKit",
             dependencies: ["AnomalyMath", "AnomalyNN", "ZIPFoundation"]
         ),
+        .target(name: "CVectorKernels"),
         .target(
             name: "AnomalyText",
-            dependencies: ["AnomalyKit", "AnomalyMath", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["AnomalyKit", "AnomalyMath", "CVectorKernels", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "AnomalyTransfer", dependencies: ["AnomalyKit", "AnomalyNN"]),
         .target(name: "AnomalyMeta", dependencies: ["AnomalyKit", "AnomalyTransfer", "AnomalyNN"]),
@@ -62,7 +63,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AnomalyTextTests",
-            dependencies: ["AnomalyText", "TestSupport"],
+            dependencies: ["AnomalyText", "TestSupport", "CVectorKernels"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "AnomalyTransferTests", dependencies: ["AnomalyTransfer", "TestSupport"]),

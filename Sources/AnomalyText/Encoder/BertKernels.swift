@@ -1,4 +1,5 @@
 import AnomalyMath
+import CVectorKernels
 import Foundation
 
 /// The element-wise and row-wise kernels of the BERT forward pass, written over `SIMD8<Float>`
@@ -6,6 +7,13 @@ import Foundation
 /// Each works on one row (or a range of elements); the caller spreads rows over cores.
 enum BertKernels {
     typealias V = SIMD8<Float>
+
+    /// Whether GELU and the softmax run the AVX2 + FMA builds of these kernels (CVectorKernels, the
+    /// same formulas): when the CPU has both, unless `ANOMALYKIT_PORTABLE_KERNELS=1` asks for the
+    /// Swift ones (scripts/test-kernels runs the suite both ways). The two agree to float rounding
+    /// (FMA rounds once where Swift rounds twice), not bit for bit.
+    static let usesVectorKernels: Bool =
+        ProcessInfo.processInfo.environment["ANOMALYKIT_PORTABLE_KERNELS"] != "1" && ak_vector_kernels_available() != 0
 
     /// Lane-wise minimum and maximum as compare-and-select (the standard library's
     /// `pointwiseMin`/`pointwiseMax` go lane by lane for their NaN rules). NaN lanes of `a` stay.
@@ -115,6 +123,13 @@ enum BertKernels {
     /// - Complexity: O(n), two passes.
     @inline(__always)
     static func softmaxUnnormalized(_ row: UnsafeMutablePointer<Float>, n: Int) -> Float {
+        if usesVectorKernels { return ak_softmax_unnormalized_avx2(row, n) }
+        return portableSoftmaxUnnormalized(row, n: n)
+    }
+
+    /// `softmaxUnnormalized` in Swift (the build for CPUs without AVX2 + FMA).
+    @inline(__always)
+    static func portableSoftmaxUnnormalized(_ row: UnsafeMutablePointer<Float>, n: Int) -> Float {
         let vn = n & ~7
         var vmax = V(repeating: -.infinity)
         var i = 0
@@ -173,6 +188,7 @@ enum BertKernels {
         var i = 0
         switch activation {
         case .gelu:
+            if usesVectorKernels { ak_gelu_bias_avx2(row, bias, n); return }
             while i < vn { store(gelu(load(row, i) + load(bias, i)), row, i); i &+= 8 }
             while i < n { row[i] = gelu(V(repeating: row[i] + bias[i]))[0]; i &+= 1 }
         case .geluTanh:

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import AnomalyText
+import AnomalyMath
+import CVectorKernels
 
 @Suite struct BertKernelsTests {
     @Test func geluMatchesTheErfFormToFloatRounding() {
@@ -65,5 +67,32 @@ import Testing
             let want = (Double(i + 1) - 6) / 10.0.squareRoot() * 2 + 0.5
             #expect(abs(Double(out[i]) - want) <= 1e-6)
         }
+    }
+
+    /// The AVX2 + FMA builds (CVectorKernels) against the Swift kernels, on lengths with every tail
+    /// size: GELU within 2e-7 · max(1, |x|) (the erf form's own error bound), the softmax's weights
+    /// and normaliser within 1e-6 relative.
+    @Test(.enabled(if: ak_vector_kernels_available() != 0, "the CPU lacks AVX2 or FMA"))
+    func vectorKernelsAgreeWithTheSwiftKernels() {
+        var generator = SeededGenerator(seed: 11)
+        for n in Array(1...40) + [384, 1536] {
+            let input = (0..<n).map { _ in Float.random(in: -9...9, using: &generator) }
+            let bias = (0..<n).map { _ in Float.random(in: -0.5...0.5, using: &generator) }
+            var vector = input
+            vector.withUnsafeMutableBufferPointer { ak_gelu_bias_avx2($0.baseAddress!, bias, n) }
+            for i in 0..<n {
+                let swift = BertKernels.gelu(BertKernels.V(repeating: input[i] + bias[i]))[0]
+                #expect(abs(vector[i] - swift) <= 2e-7 * max(1, abs(swift)), "n \(n), element \(i)")
+            }
+            var portable = input, fast = input
+            let a = portable.withUnsafeMutableBufferPointer { BertKernels.portableSoftmaxUnnormalized($0.baseAddress!, n: n) }
+            let b = fast.withUnsafeMutableBufferPointer { ak_softmax_unnormalized_avx2($0.baseAddress!, n) }
+            #expect(abs(a - b) <= 1e-6 * a, "n \(n): normaliser \(a) vs \(b)")
+            for i in 0..<n { #expect(abs(portable[i] - fast[i]) <= 1e-6 * max(portable[i], 1e-30), "n \(n), weight \(i)") }
+        }
+        var nan: [Float] = [1, .nan, 2]
+        let bias: [Float] = [0, 0, 0]
+        nan.withUnsafeMutableBufferPointer { ak_gelu_bias_avx2($0.baseAddress!, bias, 3) }
+        #expect(nan[1].isNaN && abs(nan[0] - 0.841_344_7) < 1e-6)
     }
 }
