@@ -42,6 +42,9 @@ def main():
     ap.add_argument("--ensembles", default="5", help="ensemble sizes to run with `auto --ensemble n` (empty: none)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "out", "selection"))
     ap.add_argument("--results", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "results"))
+    ap.add_argument("--reuse-results", action="store_true",
+                    help="reuse a seed's classical-benchmark-seedS.json when present even without its test scores "
+                         "(only scripts/build-selector reads the scores); select and auto still run for real")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     os.makedirs(args.results, exist_ok=True)
@@ -54,7 +57,8 @@ def main():
     for s in seeds:
         path = os.path.join(args.results, f"classical-benchmark-seed{s}.json")
         scores = os.path.join(args.out, f"scores-seed{s}")
-        if not (os.path.exists(path) and all(os.path.exists(os.path.join(scores, n + ".csv")) for n in names)):
+        have_scores = all(os.path.exists(os.path.join(scores, n + ".csv")) for n in names)
+        if not (os.path.exists(path) and (have_scores or args.reuse_results)):
             print(f"benchmark, seed {s} …", flush=True)
             sh([args.anomalykit, "benchmark", "--datasets", args.datasets, "--detectors", DETECTORS, "--seed", str(s),
                 "--json", "--quiet", "--scores", scores], out=path)
