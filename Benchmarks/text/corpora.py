@@ -86,14 +86,21 @@ def ak_embed(binary, model_dir, cache, name, texts=None, log=None):
 
 
 def st_embed(model_dir, cache, threads, name, texts):
-    """sentence-transformers' embedding of `texts` (PyTorch CPU, `threads` threads, batch 32), cached."""
-    out = os.path.join(cache, f"st-{name}-{digest(texts)}.npy")
+    """sentence-transformers' embedding of `texts` (PyTorch CPU, `threads` threads, batch 32), cached.
+    Each distinct text is encoded once and its row repeated, as `anomalykit embed` does: encoded in
+    different batches, one text's vectors differ by float rounding (the padding changes), and on a
+    log of repeated templates (BGL_2k) such near-ties reorder neighbour-based scores."""
+    out = os.path.join(cache, f"st-distinct-{name}-{digest(texts)}.npy")
     if os.path.exists(out):
         return np.load(out)
     import torch
     from sentence_transformers import SentenceTransformer
     torch.set_num_threads(threads)
     model = SentenceTransformer(model_dir, device="cpu")
-    e = model.encode(texts, batch_size=32, show_progress_bar=False)
+    first = {}
+    for t in texts:
+        first.setdefault(t, len(first))
+    distinct = model.encode(list(first), batch_size=32, show_progress_bar=False)
+    e = distinct[[first[t] for t in texts]]
     np.save(out, e)
     return e
