@@ -1,4 +1,5 @@
-"""The text corpora the benchmarks read, and AnomalyKit's embeddings of them (cached by content).
+"""The text corpora the benchmarks read, AnomalyKit's embeddings of them (cached by content), the
+ADBench split and `anomalykit evaluate` on embedding rows.
 
 - SMS spam (`text/sms-spam.csv`): texts and spam labels.
 - 20 Newsgroups (`text/20newsgroups-{train,test}.tab`): the training then the test posts, their groups.
@@ -104,3 +105,24 @@ def st_embed(model_dir, cache, threads, name, texts):
     e = distinct[[first[t] for t in texts]]
     np.save(out, e)
     return e
+
+
+def adbench_split(y, seed=42, oneclass=False):
+    """ADBench's stratified 70/30 split (row indices); `oneclass` keeps the training part's normal rows."""
+    from sklearn.model_selection import train_test_split
+    tr, te = train_test_split(np.arange(len(y)), test_size=0.3, random_state=seed, stratify=y)
+    return (tr[y[tr] == 0] if oneclass else tr), te
+
+
+def ak_evaluate(binary, work, x_train, x_test, y_test, args):
+    """Test scores of `anomalykit evaluate --train --test` on embedding rows (files in `work`);
+    `args` names the detector (`--detector knn`, `--param …`)."""
+    np.save(f"{work}/X_train.npy", x_train)
+    np.save(f"{work}/X_test.npy", x_test)
+    np.save(f"{work}/y_test.npy", np.asarray(y_test).astype(np.int64))
+    p = subprocess.run([binary, "evaluate", "--train", f"{work}/X_train.npy", "--test", f"{work}/X_test.npy",
+                        "--test-labels", f"{work}/y_test.npy", "--json", "--scores-out", f"{work}/s.npy", *args],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise SystemExit(f"anomalykit evaluate {' '.join(args)} failed: {p.stderr[-600:]}")
+    return np.load(f"{work}/s.npy")

@@ -17,39 +17,41 @@ dimensions) computes ‖a‖² + ‖b‖² − 2a·b and leaves rounding noise o
 rows arbitrarily. With `algorithm='ball_tree'` (distances from differences) PyOD gives AnomalyKit's
 scores.
 
-Usage (after scripts/benchmark-text-quality has cached the embeddings):
-  .venv-text/bin/python Benchmarks/text/definition_checks.py --anomalykit .build/release/anomalykit
+Usage (embeddings cached by scripts/benchmark-text-quality are reused, else computed):
+  .venv-text/bin/python Benchmarks/text/definition_checks.py --anomalykit .build/release/anomalykit [--model-dir DIR]
 """
-import argparse, glob, os, subprocess, sys, tempfile
+import argparse, os, sys, tempfile
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corpora import bgl, sms  # noqa: E402
+from corpora import adbench_split, ak_embed, ak_evaluate, bgl, sms  # noqa: E402
+
+MINILM = os.path.join(os.environ.get("ANOMALYKIT_HOME", os.path.expanduser("~/.cache/anomalykit")), "models", "all-MiniLM-L6-v2")
+
+
+def embedding(args, name):
+    """AnomalyKit's embedding of SMS spam or BGL_2k (cached by content, as quality.py caches it) and its labels."""
+    if name == "sms":
+        texts, y = sms(args.datasets)
+        x, _ = ak_embed(args.anomalykit, args.model_dir, args.cache, "sms", texts=texts)
+    else:
+        path, _, y = bgl(args.datasets)
+        x, _ = ak_embed(args.anomalykit, args.model_dir, args.cache, "bgl", log=path)
+    return x.astype(np.float64), y
 
 
 def ak_scores(binary, detector, x_train, x_test, y_test):
     with tempfile.TemporaryDirectory() as work:
-        np.save(f"{work}/train.npy", x_train)
-        np.save(f"{work}/test.npy", x_test)
-        np.save(f"{work}/y.npy", y_test.astype(np.int64))
-        subprocess.run([binary, "evaluate", "--train", f"{work}/train.npy", "--test", f"{work}/test.npy",
-                        "--test-labels", f"{work}/y.npy", "--detector", detector, "--json", "--scores-out", f"{work}/s.npy"],
-                       check=True, capture_output=True)
-        return np.load(f"{work}/s.npy")
+        return ak_evaluate(binary, work, x_train, x_test, y_test, ["--detector", detector])
 
 
 def knn_on_bgl(args):
     import warnings
     from pyod.models.knn import KNN
-    found = glob.glob(os.path.join(args.cache, "ak-bgl-*.npy"))
-    if not found:
-        print("bgl: no cached embedding; skipped")
-        return
-    x, y = np.load(found[0]).astype(np.float64), bgl(args.datasets)[2]
-    tr, te = train_test_split(np.arange(len(y)), test_size=0.3, random_state=42, stratify=y)
+    x, y = embedding(args, "bgl")
+    tr, te = adbench_split(y)
     ak = ak_scores(args.anomalykit, "knn", x[tr], x[te], y[te])
     line = [f"bgl-adbench knn ROC-AUC: AnomalyKit {roc_auc_score(y[te], ak):.4f} ({int(np.sum(ak == 0))} test rows at distance 0)"]
     for algorithm in ("ball_tree", "auto"):
@@ -65,17 +67,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--anomalykit", required=True)
     ap.add_argument("--datasets", default="../shared/datasets")
+    ap.add_argument("--model-dir", default=MINILM)
     ap.add_argument("--cache", default="Benchmarks/out/text-quality")
     args = ap.parse_args()
+    os.makedirs(args.cache, exist_ok=True)
     from pyod.models.ecod import ECOD
-    for name, labels in (("sms", lambda: sms(args.datasets)[1]), ("bgl", lambda: bgl(args.datasets)[2])):
-        found = glob.glob(os.path.join(args.cache, f"ak-{name}-*.npy"))
-        if not found:
-            print(f"{name}: no cached embedding in {args.cache} (run scripts/benchmark-text-quality first); skipped")
-            continue
-        x, y = np.load(found[0]).astype(np.float64), labels()
-        tr, te = train_test_split(np.arange(len(y)), test_size=0.3, random_state=42, stratify=y)
-        tr = tr[y[tr] == 0]
+    for name in ("sms", "bgl"):
+        x, y = embedding(args, name)
+        tr, te = adbench_split(y, oneclass=True)
         ak = ak_scores(args.anomalykit, "ecod", x[tr], x[te], y[te])
         model = ECOD().fit(x[tr])
         batch = model.decision_function(x[te])

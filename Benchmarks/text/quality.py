@@ -26,28 +26,20 @@ import argparse, inspect, json, os, subprocess, sys, tempfile, time
 
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import train_test_split
 
 DETECTORS = ["knn", "lof", "iforest", "ecod", "autoencoder", "deepsvdd", "auto"]
 PROTOCOLS = ["sms-adbench", "sms-oneclass", "20ng-oneclass", "bgl-adbench", "bgl-oneclass"]
 SEEDS = {"iforest": [0, 1, 2, 3, 4], "autoencoder": [0, 1, 2], "deepsvdd": [0, 1, 2]}
-from corpora import ak_embed, bgl, newsgroups, sms, st_embed
+from corpora import adbench_split, ak_embed, ak_evaluate, bgl, newsgroups, sms, st_embed
 
 
 # ---------------------------------------------------------------- splits
-
-def adbench_split(y, seed=42):
-    idx = np.arange(len(y))
-    return train_test_split(idx, test_size=0.3, random_state=seed, stratify=y)
-
 
 def splits(protocol, corpus, groups_limit):
     """(name, train rows, test rows, test labels) of a protocol."""
     if protocol in ("sms-adbench", "bgl-adbench", "sms-oneclass", "bgl-oneclass"):
         y = corpus["y"]
-        tr, te = adbench_split(y)
-        if protocol.endswith("oneclass"):
-            tr = tr[y[tr] == 0]
+        tr, te = adbench_split(y, oneclass=protocol.endswith("oneclass"))
         return [(protocol, tr, te, y[te])]
     groups, n_train = corpus["groups"], corpus["n_train"]
     names = sorted(set(groups.tolist()))[:groups_limit or None]
@@ -73,25 +65,17 @@ def metrics(y, s):
 
 
 def ak_scores(args, work, detector, seed, x_train, x_test, y_test):
-    np.save(f"{work}/X_train.npy", x_train)
-    np.save(f"{work}/X_test.npy", x_test)
-    np.save(f"{work}/y_test.npy", y_test.astype(np.int64))
-    cmd = [args.anomalykit, "evaluate", "--train", f"{work}/X_train.npy", "--test", f"{work}/X_test.npy",
-           "--test-labels", f"{work}/y_test.npy", "--json", "--scores-out", f"{work}/s.npy"]
     if detector == "auto":
-        p = subprocess.run([args.anomalykit, "select", "--data", f"{work}/X_train.npy", "--json"], capture_output=True, text=True)
+        np.save(f"{work}/X_select.npy", x_train)
+        p = subprocess.run([args.anomalykit, "select", "--data", f"{work}/X_select.npy", "--json"], capture_output=True, text=True)
         if p.returncode != 0:
             raise SystemExit(f"anomalykit select failed: {p.stderr[-600:]}")
         top = [r["detector"] for r in json.loads(p.stdout)["ranking"][:5]]
-        cmd += ["--detector", "ensemble", "--param", "members=" + ",".join(top)]
+        chosen = ["--detector", "ensemble", "--param", "members=" + ",".join(top)]
     else:
-        cmd += ["--detector", detector]
-        if seed is not None:
-            cmd += ["--param", f"random_state={seed}"]
-    p = subprocess.run(cmd, capture_output=True, text=True)
-    if p.returncode != 0:
-        raise SystemExit(f"anomalykit evaluate {detector} failed: {p.stderr[-600:]}")
-    return np.load(f"{work}/s.npy"), (top if detector == "auto" else None)
+        top = None
+        chosen = ["--detector", detector] + ([] if seed is None else ["--param", f"random_state={seed}"])
+    return ak_evaluate(args.anomalykit, work, x_train, x_test, y_test, chosen), top
 
 
 # PyOD's class for each detector: (module, class name).
