@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "AnomalyMath", targets: ["AnomalyMath"]),
         .library(name: "AnomalyNN", targets: ["AnomalyNN"]),
         .library(name: "AnomalyText", targets: ["AnomalyText"]),
+        .library(name: "AnomalyImage", targets: ["AnomalyImage"]),
         .executable(name: "anomalykit", targets: ["anomalykit"]),
     ],
     dependencies: [
@@ -34,9 +35,24 @@ let package = Package(
             dependencies: ["AnomalyMath", "AnomalyNN", "ZIPFoundation"]
         ),
         .target(name: "CVectorKernels"),
+        // PNG (libpng), JPEG (libjpeg-turbo) and gzip (zlib) decoding behind a small C API that
+        // turns the libraries' longjmp errors into messages (Debian: libpng-dev libjpeg-dev zlib1g-dev).
+        .target(
+            name: "CImageCodecs",
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("z")]
+        ),
+        // What every pretrained encoder shares: the model cache, memory-mapped safetensors, digests.
+        .target(
+            name: "AnomalyEncoding",
+            dependencies: ["AnomalyKit", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "AnomalyText",
-            dependencies: ["AnomalyKit", "AnomalyMath", "CVectorKernels", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["AnomalyKit", "AnomalyMath", "AnomalyEncoding", "CVectorKernels"]
+        ),
+        .target(
+            name: "AnomalyImage",
+            dependencies: ["AnomalyKit", "AnomalyMath", "AnomalyEncoding", "CImageCodecs", "CVectorKernels"]
         ),
         .target(name: "AnomalyTransfer", dependencies: ["AnomalyKit", "AnomalyNN"]),
         .target(name: "AnomalyMeta", dependencies: ["AnomalyKit", "AnomalyTransfer", "AnomalyNN"]),
@@ -48,6 +64,7 @@ let package = Package(
                 "AnomalyMeta",
                 "AnomalyNN",
                 "AnomalyText",
+                "AnomalyImage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,7 +80,12 @@ let package = Package(
         ),
         .testTarget(
             name: "AnomalyTextTests",
-            dependencies: ["AnomalyText", "TestSupport", "CVectorKernels"],
+            dependencies: ["AnomalyText", "AnomalyEncoding", "TestSupport", "CVectorKernels"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AnomalyImageTests",
+            dependencies: ["AnomalyImage", "TestSupport", "CVectorKernels"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "AnomalyTransferTests", dependencies: ["AnomalyTransfer", "TestSupport"]),

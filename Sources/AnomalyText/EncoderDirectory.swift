@@ -19,12 +19,7 @@ public struct EncoderDirectory: Sendable, Equatable {
 
     /// The model cache's root: `$ANOMALYKIT_HOME`, or `~/.cache/anomalykit`.
     public static func cacheRoot(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        if let home = environment["ANOMALYKIT_HOME"], !home.isEmpty {
-            return URL(fileURLWithPath: home, isDirectory: true)
-        }
-        let userHome = environment["HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
-            ?? FileManager.default.homeDirectoryForCurrentUser
-        return userHome.appendingPathComponent(".cache/anomalykit", isDirectory: true)
+        ModelCache.root(environment: environment)
     }
 
     /// Resolves `spec`: a known short name (looked up in the cache) or a directory path.
@@ -33,7 +28,7 @@ public struct EncoderDirectory: Sendable, Equatable {
     public init(_ spec: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let fm = FileManager.default
         if let folder = Self.knownNames[spec] {
-            let url = Self.cacheRoot(environment: environment).appendingPathComponent("models/\(folder)", isDirectory: true)
+            let url = ModelCache.folder(folder, environment: environment)
             guard fm.fileExists(atPath: url.appendingPathComponent("config.json").path) else {
                 throw AnomalyError.model("encoder '\(spec)' is not installed (looked in \(url.path))",
                                          field: "encoder", hint: .installEncoder(name: spec))

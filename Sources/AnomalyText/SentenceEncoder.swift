@@ -141,32 +141,16 @@ public final class SentenceEncoder: Sendable {
 
     // MARK: - One load per process
 
-    private static let loaded = LoadedEncoders()
+    private static let loaded = LoadedOnce<SentenceEncoder>()
 
     /// The encoder in `directory`, loaded once per process (weights are memory-mapped and the
     /// digest computed once).
     public static func shared(_ directory: EncoderDirectory) throws -> SentenceEncoder {
-        try loaded.encoder(for: directory)
+        try loaded.value(for: directory.url.standardizedFileURL.path) { try SentenceEncoder(directory: directory) }
     }
 
     /// Keeps `encoder` for later `shared` calls on its directory.
-    static func remember(_ encoder: SentenceEncoder) { loaded.remember(encoder) }
-}
-
-/// Encoders loaded so far, by directory path.
-private final class LoadedEncoders: @unchecked Sendable {
-    private let lock = NSLock()
-    private var byPath: [String: SentenceEncoder] = [:]  // guarded by `lock`
-
-    func encoder(for directory: EncoderDirectory) throws -> SentenceEncoder {
-        let key = directory.url.standardizedFileURL.path
-        if let e = lock.withLock({ byPath[key] }) { return e }
-        let e = try SentenceEncoder(directory: directory)
-        lock.withLock { byPath[key] = e }
-        return e
-    }
-
-    func remember(_ encoder: SentenceEncoder) {
-        lock.withLock { byPath[encoder.directory.url.standardizedFileURL.path] = encoder }
+    static func remember(_ encoder: SentenceEncoder) {
+        loaded.remember(encoder, for: encoder.directory.url.standardizedFileURL.path)
     }
 }

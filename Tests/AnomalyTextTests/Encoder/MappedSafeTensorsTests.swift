@@ -2,6 +2,7 @@ import AnomalyKit
 import Foundation
 import Testing
 import TestSupport
+@testable import AnomalyEncoding
 @testable import AnomalyText
 
 @Suite struct MappedSafeTensorsTests {

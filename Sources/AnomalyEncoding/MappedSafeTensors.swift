@@ -242,5 +242,5 @@ public struct FloatTensor: @unchecked Sendable {
     }
 
     /// The first element's address (a valid dangling pointer for an empty tensor).
-    var base: UnsafePointer<Float> { buffer.baseAddress ?? UnsafePointer(bitPattern: 16)! }
+    public var base: UnsafePointer<Float> { buffer.baseAddress ?? UnsafePointer(bitPattern: 16)! }
 }

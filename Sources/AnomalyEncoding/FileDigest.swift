@@ -4,10 +4,10 @@ import Foundation
 
 /// SHA-256 of a file, read in memory-mapped form: how a model file names the exact encoder
 /// weights it was fitted with.
-enum FileDigest {
+public enum FileDigest {
     /// The lowercase hex SHA-256 of the file at `url`. - Complexity: O(file size)
     /// - Throws: `AnomalyError` (`.model`) naming the file when it cannot be read.
-    static func sha256(of url: URL) throws -> String {
+    public static func sha256(of url: URL) throws -> String {
         let data: Data
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)

@@ -1,0 +1,2 @@
+// The shared encoder machinery (model cache, safetensors, digests) is part of AnomalyImage's surface.
+@_exported import AnomalyEncoding
