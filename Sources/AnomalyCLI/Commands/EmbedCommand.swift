@@ -1,3 +1,4 @@
+import AnomalyImage
 import AnomalyKit
 import AnomalyText
 import ArgumentParser
@@ -31,12 +32,22 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: .long, help: "Output: FILE.npy (float32, texts × dimensions); written atomically.") var out: String
     @Option(name: .customLong("batch-size"), help: "Texts per forward pass (default 32).") var batchSize: Int = 32
     @Flag(help: "Print a JSON summary (texts, tokens, seconds, sentences per second).") var json = false
+    @Option(name: .customLong("image-column"), help: "Images, CSV: the column holding each image's path (relative to the CSV's folder).")
+    var imageColumn: String?
+    @Flag(help: "Images, folder: refuse a file that is not a PNG or JPEG instead of skipping it (and counting it).")
+    var strict = false
+    @Flag(help: "Images: also give each image's top-1 ImageNet class (its index 0…999) in the --json summary (top1).")
+    var classify = false
 
     func validate() throws {
         guard URL(fileURLWithPath: out).pathExtension.lowercased() == "npy" else {
             throw ValidationError("--out: the embeddings are written as .npy, got '\(out)'")
         }
         guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be in 1…4096, got \(batchSize)") }
+        if ImageEncoder.recognizes(encoder) { return try validateImages() }
+        for (name, given) in [("--image-column", imageColumn != nil), ("--strict", strict), ("--classify", classify)] where given {
+            throw ValidationError("\(name) reads images: \(encoder) is a text encoder")
+        }
         let input = try logInput
         let data = try input.dataFile(self.data, option: "--data")
         if input.readsLog(data) {
@@ -63,6 +74,7 @@ struct EmbedCommand: ParsableCommand {
     }
 
     func run() throws {
+        if ImageEncoder.recognizes(encoder) { return try embedImages() }
         let input = try logInput
         let data = try input.dataFile(self.data, option: "--data")
         if input.readsLog(data) { return try embedLog(data, input) }

@@ -1,3 +1,4 @@
+import AnomalyImage
 import AnomalyKit
 import AnomalyText
 import AnomalyMeta
@@ -56,6 +57,7 @@ extension MetaTrainCommand {
     func taskFeatureNames(_ tasks: [MetaTask]) throws -> [String] {
         let columns = tasks.first?.data.x.cols ?? 0
         let first = tasks.first?.name ?? ""
+        if input.imageEncoder(for: first) != nil { return (0..<columns).map { "image[\($0)]" } }
         guard input.encoder != nil || input.readsLog(first) else { return (0..<columns).map { "x\($0)" } }
         let dimension = try SentenceEncoder.shared(try EncoderDirectory(input.encoder ?? "minilm")).dimension
         let column = try input.rawTextColumn(for: first)

@@ -1,3 +1,4 @@
+import AnomalyImage
 import AnomalyKit
 import AnomalyText
 import AnomalyMeta
@@ -16,7 +17,8 @@ struct ScoreCommand: ParsableCommand {
         --keep id,ref puts those input columns (their text, quoted where needed) first, so each scored row carries \
         its identifier — any column of the file, including ones the model dropped or never saw.
         A log (--log FILE, or a .log file) scored by a model fitted on one: the scores file starts with the line number \
-        (line), or for sessions with session,first_line,lines.
+        (line), or for sessions with session,first_line,lines. Images (a folder, an IDX file, or a CSV of paths) scored by a \
+        model fitted on images: it starts with each image's path (path), unless --keep names CSV columns.
         With --out FILE.npy: the scores (float64, 1-D) in FILE.npy and the labels (int64) in FILE.labels.npy.
         .npy and .npz inputs have no named columns: --keep is refused for them; their row i is the scores' row i.
         """)
@@ -65,12 +67,20 @@ struct ScoreCommand: ParsableCommand {
         let (ds, m) = try loadDataset(data, opts, for: loadedModel, allowMissing: loadedModel.imputesMissingValues)
         var kept: [[String]]
         var keptHeader = keep
-        do { kept = keep.isEmpty ? [] : try CSVReader.columnTexts(keep, path: data, delimiter: opts.delimiterCharacter) } catch var e as AnomalyError {
+        let readsImages = loadedModel.splittingInputStep().step is ImageEncoderStep
+        if readsImages, !keep.isEmpty, keep != ["path"], ImageInput.isImageInput(data) {
+            throw AnomalyError.parameter("keep", "\(data) is read as images with no columns: its scores start with each image's path (--keep path, or leave --keep out)")
+        }
+        do { kept = keep.isEmpty || (readsImages && keep == ["path"]) ? [] : try CSVReader.columnTexts(keep, path: data, delimiter: opts.delimiterCharacter) } catch var e as AnomalyError {
             if e.line == 1, e.field != nil { e.message = "--keep names " + e.message }
             throw e
         }
         if let logStep = loadedModel.splittingInputStep().step as? LogEncoderStep {
             (keptHeader, kept) = try logRowIdentities(data, opts, step: logStep)
+        }
+        if let imageStep = loadedModel.splittingInputStep().step as? ImageEncoderStep, keep.isEmpty || keep == ["path"] {
+            // Images scored from a folder, an IDX or a CSV: each row starts with the image's path.
+            (keptHeader, kept) = try imageRowIdentities(data, opts, step: imageStep)
         }
         guard kept.isEmpty || kept.count == ds.rowCount else {
             throw AnomalyError.data("has \(kept.count) rows of kept columns but \(ds.rowCount) rows of features", file: data)

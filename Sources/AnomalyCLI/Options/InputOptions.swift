@@ -1,3 +1,4 @@
+import AnomalyImage
 import AnomalyKit
 import AnomalyMeta
 import AnomalyText
@@ -24,6 +25,12 @@ struct InputOptions: ParsableArguments {
 
     @Option(name: .customLong("text-column"), help: "With --encoder, CSV: the column holding the text (a .txt or .log file is one text per line).")
     var textColumn: String?
+
+    @Option(name: .customLong("image-column"), help: "Images, CSV: the column holding each image's path (relative to the CSV's folder); read through --encoder (default efficientnet-lite0). A folder of PNG/JPEG files (labels from sub-folders: good = normal, others = anomaly) or an IDX file needs no column.")
+    var imageColumn: String?
+
+    @Flag(help: "Images, folder: refuse a file that is not a PNG or JPEG instead of skipping it (and counting it).")
+    var strict = false
 
     @Option(name: .long, help: ArgumentHelp("A log to read (for --data / --train): one record per line. Variable parts (numbers, hex, IPs, UUIDs, paths, times) are masked into templates and each distinct template is embedded once (--encoder, default minilm). Any .log file is read so.", valueName: "FILE"))
     var log: String?
@@ -70,6 +77,7 @@ struct InputOptions: ParsableArguments {
 /// features (named `column[i]`), so every command works on it as on numbers; `keepingEncoder`
 /// puts the encoder in front of a model fitted on such rows.
 func loadDataset(_ path: String, _ input: InputOptions, schema: TableSchema? = nil, allowMissing: Bool) throws -> Dataset {
+    if let imageEncoder = input.imageEncoder(for: path) { return try loadImages(path, input, encoder: imageEncoder) }
     if input.readsLog(path) { return try loadLog(path, input) }
     try input.requireNoLogOptions()
     guard let encoder = input.encoder else {
@@ -113,6 +121,9 @@ extension InputOptions {
     /// numeric inputs, then `column[i]`), and the numeric inputs' names; nil without `--encoder`
     /// (or a log). For commands that pool several files (pretrain, meta-train).
     func encoderStep(featureNames: [String], readFrom path: String) throws -> (step: any InputStep, inputNames: [String])? {
+        if let imageEncoder = imageEncoder(for: path) {
+            return (ImageEncoderStep(encoder: try ImageEncoder.shared(imageEncoder)), [])
+        }
         if readsLog(path) {
             // Sessions never get here: `loadDomains` refuses --session-regex for pooled files.
             return (LogEncoderStep(encoder: try SentenceEncoder.shared(try EncoderDirectory(encoder ?? "minilm")), labelPattern: labelRegex), [])
@@ -205,6 +216,9 @@ func loadDataset(_ path: String, _ input: InputOptions, for model: AnomalyModel,
         if input.encoder != nil {
             throw AnomalyError.parameter("encoder", "the model was fitted on numeric columns, without a text encoder: leave --encoder out")
         }
+        if input.imageEncoder(for: path) != nil {
+            throw AnomalyError.parameter("data", "the model was fitted on numeric columns, not on images: \(path) is read as images")
+        }
         return (try loadDataset(path, input, schema: model.schema, allowMissing: allowMissing), model)
     }
     let data = try loadDataset(path, input, through: inputStep, schema: model.schema, encodedNames: inner.featureNames,
@@ -218,6 +232,9 @@ func loadDataset(_ path: String, _ input: InputOptions, through inputStep: any I
                  encodedNames: [String], allowMissing: Bool) throws -> Dataset {
     if let logStep = inputStep as? LogEncoderStep {
         return try loadLog(path, input, through: logStep, names: encodedNames)
+    }
+    if let imageStep = inputStep as? ImageEncoderStep {
+        return try loadImages(path, input, through: imageStep, names: encodedNames)
     }
     try input.requireNoLogOptions()
     guard var step = inputStep as? TextEncoderStep else {
@@ -235,6 +252,6 @@ func loadDataset(_ path: String, _ input: InputOptions, through inputStep: any I
 }
 
 extension StepRegistry {
-    /// The steps a model file may hold for the command line: AnomalyKit's and the text encoder.
-    static let anomalyKitCLI = StepRegistry.standard.adding([TextEncoderStep.self, LogEncoderStep.self])
+    /// The steps a model file may hold for the command line: AnomalyKit's, and the text, log and image encoders.
+    static let anomalyKitCLI = StepRegistry.standard.adding([TextEncoderStep.self, LogEncoderStep.self, ImageEncoderStep.self])
 }

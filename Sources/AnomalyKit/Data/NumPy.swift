@@ -128,12 +128,19 @@ public enum NumPy {
         try decode(readFile(path), file: path)
     }
 
+    /// Reads one `.npy` file of up to `maxDimensions` dimensions in C order (images:
+    /// count × height × width × channels). `matrix()` stays for 1-D and 2-D arrays; read higher
+    /// ones with `floats()` and `shape`. - Complexity: O(file size)
+    public static func read(path: String, maxDimensions: Int) throws -> NumPyArray {
+        try decode(readFile(path), file: path, maxDimensions: maxDimensions)
+    }
+
     /// Parses the bytes of a `.npy` file; errors name `file` (and `field`, e.g. an `.npz` member).
     /// - Complexity: O(bytes) (O(1) extra work for C-order data beyond the copy of the payload)
-    public static func decode(_ data: Data, file: String, field: String? = nil) throws -> NumPyArray {
+    public static func decode(_ data: Data, file: String, field: String? = nil, maxDimensions: Int = 2) throws -> NumPyArray {
         func fail(_ msg: String) -> AnomalyError { .data(msg, file: file, field: field) }
         let base = data.startIndex
-        let (header, payloadStart) = try decodeHeader(data, file: file, field: field)
+        let (header, payloadStart) = try decodeHeader(data, file: file, field: field, maxDimensions: maxDimensions)
         let count = header.shape.reduce(1, *)
         let needed = count * header.dtype.byteSize
         let available = data.count - payloadStart
@@ -150,7 +157,7 @@ public enum NumPy {
     }
 
     /// Parses the magic, version and header dict of `.npy` bytes; returns the header and where the data starts.
-    static func decodeHeader(_ data: Data, file: String, field: String?) throws -> (Header, Int) {
+    static func decodeHeader(_ data: Data, file: String, field: String?, maxDimensions: Int = 2) throws -> (Header, Int) {
         func fail(_ msg: String) -> AnomalyError { .data(msg, file: file, field: field) }
         let base = data.startIndex
         guard data.count >= 10 else {
@@ -181,7 +188,7 @@ public enum NumPy {
         guard let headerText = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
             throw fail("the .npy header is not valid text")
         }
-        let header = try parseHeader(headerText, fail: fail)
+        let header = try parseHeader(headerText, maxDimensions: maxDimensions, fail: fail)
         return (header, headerStart + headerLength)
     }
 
@@ -368,7 +375,7 @@ public enum NumPy {
 
     /// Parses the Python dict literal of a `.npy` header, e.g.
     /// `{'descr': '<f8', 'fortran_order': False, 'shape': (3, 4), }`.
-    static func parseHeader(_ text: String, fail: (String) -> AnomalyError) throws -> Header {
+    static func parseHeader(_ text: String, maxDimensions: Int = 2, fail: (String) -> AnomalyError) throws -> Header {
         var p = HeaderParser(Array(text.utf8))
         guard let dict = p.parseDict() else {
             throw fail("bad .npy header: expected a dict like {'descr': '<f8', 'fortran_order': False, 'shape': (3, 4)}, got \(text.trimmingCharacters(in: .whitespacesAndNewlines).prefix(120))")
@@ -380,8 +387,11 @@ public enum NumPy {
         guard case .bool(let fortran)? = dict["fortran_order"] else { throw fail("bad .npy header: no boolean 'fortran_order'") }
         guard case .tuple(let shape)? = dict["shape"] else { throw fail("bad .npy header: no 'shape' tuple") }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("bad .npy header: negative dimension in shape") }
-        guard shape.count == 1 || shape.count == 2 else {
-            throw fail("unsupported shape \(shapeText(shape)): only 1-D and 2-D arrays are supported")
+        guard (1...max(2, maxDimensions)).contains(shape.count) else {
+            throw fail("unsupported shape \(shapeText(shape)): only 1-D\(maxDimensions > 2 ? " to \(maxDimensions)-D" : " and 2-D") arrays are supported")
+        }
+        guard shape.count <= 2 || !fortran else {
+            throw fail("a Fortran-ordered \(shape.count)-D array is not supported; save it in C order (np.ascontiguousarray)")
         }
         let (total, overflow) = shape.reduce((1, false)) { acc, d in
             let m = acc.0.multipliedReportingOverflow(by: d)

@@ -1,0 +1,113 @@
+import AnomalyKit
+import AnomalyMath
+import Foundation
+
+/// The pipeline step that turns images into their pooled CNN features: a raw column of image
+/// references (file paths, or `file#index` for an image inside an IDX or `.npy` file) becomes
+/// the encoder's `dimension` columns, after any numeric columns beside it.
+///
+/// Like the text encoder step it stores what identifies the encoder — its cache name (or
+/// directory), its architecture and the SHA-256 of its weights — never the weights; the encoder
+/// is loaded and checked the first time images pass through, so a model whose encoder is missing
+/// or different fails with a message naming both digests rather than scoring with other weights.
+public struct ImageEncoderStep: InputStep {
+    public static let kind = "image_encoder"
+
+    /// The raw column holding image references.
+    public let column: String
+    /// How the encoder is found: a cache name (`efficientnet-lite0`) or a directory path.
+    public let encoder: String
+    /// SHA-256 of `model.safetensors` the step was fitted with.
+    public let weightsSHA256: String
+    /// Embedding width.
+    public let dimension: Int
+    /// Numeric columns passed through before the embedding.
+    public let numericInputs: Int
+    /// A summary of the encoder's architecture and input size.
+    public let architecture: String
+
+    public var rawColumns: [String] { [column] }
+    public var inputCount: Int { numericInputs }
+    public var outputCount: Int { numericInputs + dimension }
+
+    /// A step reading `column` through `encoder`, with `numericInputs` numeric columns beside it.
+    public init(column: String = "image", encoder: ImageEncoder, numericInputs: Int = 0) {
+        self.column = column
+        self.encoder = encoder.spec
+        self.weightsSHA256 = encoder.weightsSHA256
+        self.dimension = encoder.dimension
+        self.numericInputs = numericInputs
+        self.architecture = encoder.architectureSummary
+    }
+
+    /// The same step reading its encoder from `spec` (a user moving the encoder elsewhere); the
+    /// weights must still be the ones it was fitted with.
+    public func locating(encoderAt spec: String) throws -> ImageEncoderStep {
+        let loaded = try ImageEncoder.shared(spec)
+        try check(loaded)
+        return ImageEncoderStep(column: column, encoder: loaded, numericInputs: numericInputs)
+    }
+
+    /// The encoder this step was fitted with, loaded once per process and checked.
+    /// - Throws: `.model` with the install hint when it is missing; `.model` naming both digests
+    ///   when its weights differ.
+    public func loadedEncoder() throws -> ImageEncoder {
+        let loaded = try ImageEncoder.shared(encoder)
+        try check(loaded)
+        return loaded
+    }
+
+    private func check(_ loaded: ImageEncoder) throws {
+        guard loaded.weightsSHA256 == weightsSHA256 else {
+            throw AnomalyError.model("the image encoder '\(loaded.spec)' has other weights (sha256 \(loaded.weightsSHA256)) than the model was fitted with (\(weightsSHA256))",
+                                     file: loaded.directory.appendingPathComponent("model.safetensors").path, field: "encoder")
+        }
+        guard loaded.dimension == dimension else {
+            throw AnomalyError.model("the image encoder gives \(loaded.dimension) dimensions, the model was fitted on \(dimension)", field: "encoder")
+        }
+    }
+
+    public func transform(_ x: Matrix) throws -> Matrix {
+        throw AnomalyError.shape("this model reads images through its encoder (the column '\(column)'): give it rows with that column",
+                                 field: column)
+    }
+
+    public func transform(rows: PipelineRows) throws -> PipelineRows {
+        guard rows.x.cols == numericInputs else {
+            throw AnomalyError.shape("the image_encoder step takes \(numericInputs) numeric columns beside '\(column)', the data has \(rows.x.cols)")
+        }
+        let images = try ImageInput(references: try rows.textColumn(column))
+        var rest = rows.texts
+        rest[column] = nil
+        return PipelineRows(x: try embed(images, beside: rows.x).x, texts: rest)
+    }
+
+    /// `images` through the encoder, after the numeric columns `x` (one row per image), with the
+    /// encoding's counts. `progress` gets the images done.
+    public func embed(_ images: ImageInput, beside x: Matrix? = nil, batchSize: Int = 32,
+                      progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws
+        -> (x: Matrix, embedding: ImageEncoder.Embedding) {
+        let embedding = try images.embed(with: try loadedEncoder(), batchSize: batchSize, progress: progress)
+        guard let x, numericInputs > 0 else { return (embedding.matrix, embedding) }
+        return (x.concatenatingColumns(embedding.matrix), embedding)
+    }
+
+    public func save(to state: inout StepState) {
+        state.settings = ["column": .string(column), "encoder": .string(encoder), "weights_sha256": .string(weightsSHA256),
+                          "dimension": .int(dimension), "numeric_inputs": .int(numericInputs),
+                          "architecture": .string(architecture)]
+    }
+
+    public init(restoring state: StepState) throws {
+        column = try state.string("column")
+        encoder = try state.string("encoder")
+        weightsSHA256 = try state.string("weights_sha256")
+        dimension = try state.int("dimension")
+        numericInputs = try state.int("numeric_inputs")
+        architecture = (try? state.string("architecture")) ?? ""
+        guard !column.isEmpty, !encoder.isEmpty, dimension > 0, numericInputs >= 0,
+              weightsSHA256.count == 64, weightsSHA256.allSatisfy(\.isHexDigit) else {
+            throw AnomalyError.model("the image_encoder step's settings are out of range", field: "steps")
+        }
+    }
+}
