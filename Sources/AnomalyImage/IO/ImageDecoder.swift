@@ -16,7 +16,7 @@ import Foundation
 ///   (inverted) CMYK and converted with Pillow's formula. Pillow bundles its own libjpeg-turbo:
 ///   results are identical on the fixtures here, but another IDCT build may differ by ±1.
 /// - **Refused** with `AnomalyError` (`.data`) naming the file: other formats (GIF, BMP, TIFF,
-///   WebP …), 12-bit, lossless or arithmetic-less builds' JPEGs, truncated or corrupt files,
+///   WebP …, named when recognised), 12-bit and lossless JPEGs, truncated or corrupt files,
 ///   images smaller than `minimumSide` on a side, and images over `maximumPixels` pixels.
 public enum ImageDecoder {
     /// The smallest width and height accepted: smaller images carry too little to embed.
