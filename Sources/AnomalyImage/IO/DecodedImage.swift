@@ -17,10 +17,11 @@ public struct DecodedImage: Sendable, Equatable {
             throw AnomalyError.shape("an image needs positive sizes and 1 or 3 channels, got \(width)×\(height)×\(channels)",
                                      field: "pixels")
         }
-        let (count, overflow) = width.multipliedReportingOverflow(by: height)
-        guard !overflow, count.multipliedReportingOverflow(by: channels) == (pixels.count, false) else {
-            throw AnomalyError.shape("\(width)×\(height)×\(channels) needs \(width * height * channels) samples, got \(pixels.count)",
-                                     field: "pixels")
+        let (area, overflow) = width.multipliedReportingOverflow(by: height)
+        let (count, overflow3) = area.multipliedReportingOverflow(by: channels)
+        guard !overflow, !overflow3, count == pixels.count else {
+            let needed = overflow || overflow3 ? "more samples than memory holds" : "\(count) samples"
+            throw AnomalyError.shape("\(width)×\(height)×\(channels) needs \(needed), got \(pixels.count)", field: "pixels")
         }
         self.init(unchecked: width, height: height, channels: channels, pixels: pixels)
     }

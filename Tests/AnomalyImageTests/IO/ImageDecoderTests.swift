@@ -83,6 +83,7 @@ import Testing
     @Test func decodedImageChecksItsSizes() {
         #expect(throws: AnomalyError.self) { try DecodedImage(width: 2, height: 2, channels: 3, pixels: [0, 1]) }
         #expect(throws: AnomalyError.self) { try DecodedImage(width: 1, height: 1, channels: 2, pixels: [0, 1]) }
+        #expect(throws: AnomalyError.self) { try DecodedImage(width: .max, height: 2, channels: 3, pixels: [0]) }
         #expect(throws: Never.self) { try DecodedImage(width: 1, height: 2, channels: 1, pixels: [0, 1]) }
     }
 }
