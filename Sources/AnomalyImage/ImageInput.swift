@@ -3,6 +3,7 @@ import Foundation
 
 /// The images a command reads, from any of the inputs it accepts:
 ///
+/// - one PNG or JPEG file;
 /// - a folder, recursively: PNG and JPEG files in path order, labels from sub-folder names as
 ///   MVTec AD lays them out (`good` = normal, any other folder = anomaly);
 /// - a CSV with a path column (`imageColumn`, paths relative to the CSV's folder) and optionally
@@ -39,10 +40,12 @@ public struct ImageInput: Sendable {
     /// The encoder a folder or IDX file is read with when none is named.
     public static let defaultEncoder = "efficientnet-lite0"
 
-    /// Whether `path` is read as images without naming an image column: a folder, an IDX file.
+    /// Whether `path` is read as images without naming an image column: a folder, an IDX file,
+    /// a PNG or JPEG file.
     public static func isImageInput(_ path: String) -> Bool {
         var isDirectory: ObjCBool = false
         return (FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue) || isIDX(path)
+            || ImageSource.imageExtensions.contains(URL(fileURLWithPath: path).pathExtension.lowercased())
     }
 
     /// Whether `path` names an IDX file (`…idx3-ubyte`, `….idx`, optionally `.gz`).
@@ -63,6 +66,11 @@ public struct ImageInput: Sendable {
             let source = try ImageSource.folder(URL(fileURLWithPath: path, isDirectory: true), strict: strict)
             return ImageInput(content: .files(source.urls), paths: source.paths, labels: source.labels,
                               skippedFiles: source.skippedFiles)
+        }
+        if ImageSource.imageExtensions.contains(URL(fileURLWithPath: path).pathExtension.lowercased()) {
+            // One image file.
+            return ImageInput(content: .files([URL(fileURLWithPath: path)]), paths: [URL(fileURLWithPath: path).lastPathComponent],
+                              labels: nil, skippedFiles: 0)
         }
         if isIDX(path) {
             let images = try IDXFile.images(contentsOf: URL(fileURLWithPath: path))
