@@ -51,8 +51,9 @@ struct EvaluateCommand: ParsableCommand {
             (trainSet, testX, testY) = try Evaluation.split(ds, labels: y, testFraction: testSize, seed: seed)
         } else {
             let labelledLogTest = test.map { input.readsLog($0) && input.labelRegex != nil } ?? false
-            guard let train, let test, testLabels != nil || labelledLogTest else {
-                throw AnomalyError.parameter("--data", "give --data FILE, or all of --train, --test and --test-labels (for a log test, --label-regex may label it)")
+            let imageTest = test.map { input.imageEncoder(for: $0) != nil } ?? false
+            guard let train, let test, testLabels != nil || labelledLogTest || imageTest else {
+                throw AnomalyError.parameter("--data", "give --data FILE, or all of --train, --test and --test-labels (for a log test, --label-regex may label it; a folder of images is labelled by its sub-folders)")
             }
             guard seedOption == nil, testSizeOption == nil else {
                 throw AnomalyError.parameter(seedOption != nil ? "--seed" : "--test-size", "splits --data; with --train/--test the split is given")
@@ -78,8 +79,10 @@ struct EvaluateCommand: ParsableCommand {
                 guard testY.count == testX.rows else {
                     throw AnomalyError.shape("has \(testY.count) labels but the test data has \(testX.rows) rows", field: testLabels)
                 }
+            } else if let labels = testSet.labels {
+                testY = labels
             } else {
-                testY = testSet.labels ?? []
+                throw AnomalyError.parameter("--test-labels", "\(test) has no labels of its own (a folder of images is labelled when some of its images are under a 'good' folder): give --test-labels")
             }
         }
         let r = try Evaluation.run(detector, train: trainSet, test: testX, testLabels: testY,
