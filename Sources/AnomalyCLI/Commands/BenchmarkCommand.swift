@@ -1,3 +1,4 @@
+import AnomalyImage
 import AnomalyKit
 import AnomalyMeta
 import AnomalyTransfer
@@ -21,16 +22,23 @@ struct BenchmarkRunner {
 
     /// Every `.npz` (`.csv` when a label column is given, `.log` when a label pattern is) in
     /// `folder`, sorted by name.
-    static func datasetFiles(in folder: String, csvLabelColumn: String?, logLabelPattern: String? = nil) throws -> [String] {
+    /// The datasets in `folder`: `.npz` files, `.csv` with a label column, `.log` with a label
+    /// pattern, and with `imageFolders` each sub-folder (a category laid out as MVTec AD lays one out).
+    static func datasetFiles(in folder: String, csvLabelColumn: String?, logLabelPattern: String? = nil,
+                             imageFolders: Bool = false) throws -> [String] {
         var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw AnomalyError.data("no such folder", file: folder)
         }
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
-            $0.hasSuffix(".npz") || (csvLabelColumn != nil && $0.hasSuffix(".csv")) || (logLabelPattern != nil && $0.hasSuffix(".log"))
+        let names = try fm.contentsOfDirectory(atPath: folder).filter { name in
+            var sub: ObjCBool = false
+            let isFolder = !name.hasPrefix(".") && fm.fileExists(atPath: (folder as NSString).appendingPathComponent(name), isDirectory: &sub) && sub.boolValue
+            return name.hasSuffix(".npz") || (csvLabelColumn != nil && name.hasSuffix(".csv")) || (logLabelPattern != nil && name.hasSuffix(".log"))
+                || (imageFolders && isFolder)
         }.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
         guard !names.isEmpty else {
-            throw AnomalyError.data("holds no .npz datasets (or .csv with --label-column, .log with --label-regex)", file: folder)
+            throw AnomalyError.data("holds no .npz datasets (or .csv with --label-column, .log with --label-regex, image folders with an image --encoder)", file: folder)
         }
         return names.map { (folder as NSString).appendingPathComponent($0) }
     }
@@ -74,7 +82,7 @@ struct BenchmarkCommand: ParsableCommand {
         commandName: "benchmark",
         abstract: "Run detectors on every .npz (or labelled .csv) in a folder: ROC-AUC, AP and times.")
 
-    @Option(name: .long, help: "Folder of datasets (.npz with X and y; .csv with --label-column; .log with --label-regex).") var datasets: String
+    @Option(name: .long, help: "Folder of datasets (.npz with X and y; .csv with --label-column; .log with --label-regex; with an image --encoder, each sub-folder of images, labelled by its good/ and other sub-folders).") var datasets: String
     @Option(name: .long, help: ArgumentHelp("Comma-separated detectors (default: all unsupervised ones; devnet and classifier train on the training labels).", valueName: "name,…"), transform: commaList)
     var detectors: [String]?
     @Option(name: .customLong("param"), help: ArgumentHelp("name=value for every detector (e.g. contamination=0.1).", valueName: "name=value"))
@@ -97,7 +105,8 @@ struct BenchmarkCommand: ParsableCommand {
                 return name
             }
         } ?? DetectorRegistry.unsupervisedNames
-        let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn, logLabelPattern: input.labelRegex)
+        let files = try BenchmarkRunner.datasetFiles(in: datasets, csvLabelColumn: input.labelColumn, logLabelPattern: input.labelRegex,
+                                                     imageFolders: input.encoder.map(ImageEncoder.recognizes) ?? false)
         var params = self.params
         if let c = threshold.contamination {
             if try parseAssignments(params)["contamination"] != nil {
