@@ -107,6 +107,32 @@ enum NetworkFixtures {
         }
     }
 
+    @Test func weightsOfTheWrongShapeAreRefusedByName() throws {
+        let dir = TestSupport.temporaryDirectory()
+        let source = try NetworkFixtures.tinyDirectory()
+        try FileManager.default.copyItem(at: source.appendingPathComponent("model.safetensors"),
+                                         to: URL(fileURLWithPath: dir + "/model.safetensors"))
+        // The config says block 1 widens to 20 channels; the weights were made for 24.
+        var config = try String(contentsOf: source.appendingPathComponent("config.json"), encoding: .utf8)
+        config = config.replacingOccurrences(of: "\"out\": 24", with: "\"out\": 20").replacingOccurrences(of: "\"in\": 24", with: "\"in\": 20")
+        try config.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
+        do {
+            _ = try EfficientNet(directory: URL(fileURLWithPath: dir))
+            Issue.record("a mismatched config loaded")
+        } catch let e as AnomalyError {
+            #expect(e.field == "_blocks.1._project_conv.weight", "\(e)")
+            #expect(e.message.contains("[24, 96, 1, 1]") && e.message.contains("[20, 96, 1, 1]"), "\(e.message)")
+            #expect(e.file?.hasSuffix("model.safetensors") == true)
+        }
+        // A config that is not EfficientNet-Lite, and one with a missing key.
+        try #"{"architecture": "resnet"}"#.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
+        #expect(throws: AnomalyError.self) { try EfficientNet(directory: URL(fileURLWithPath: dir)) }
+        try #"{"architecture": "efficientnet-lite", "image_size": 224}"#.write(toFile: dir + "/config.json", atomically: true, encoding: .utf8)
+        do { _ = try EfficientNet(directory: URL(fileURLWithPath: dir)) } catch let e as AnomalyError {
+            #expect(e.field == "resize_size", "\(e)")
+        }
+    }
+
     @Test func samePaddingIsTensorFlows() {
         // 224 → 112 with k3 s2: total 1, none before; 56 → 28 with k5 s2: total 3, 1 before; k3 s1: 1 each side.
         #expect(EfficientNet.padBefore(side: 224, out: 112, kernel: 3, stride: 2) == 0)
