@@ -14,10 +14,19 @@ struct ResampleAxis {
     let counts: [Int]
     /// `taps` weights per kept position (unused ones zero).
     let weights: [Float]
+    /// The same weights in Pillow's fixed point (`PRECISION_BITS` = 22 fractional bits, rounded
+    /// half away from zero from the Double weights), for `ImagePreprocessing.Rounding.pillow`.
+    let fixedWeights: [Int32]
     let taps: Int
     /// The source indices any kept position reads: `low..<high` (empty when all is padding).
     let low: Int
     let high: Int
+    /// The axis's length before and after the resize.
+    let source: Int
+    let resized: Int
+
+    /// Fractional bits of Pillow's 8-bit resampling weights (Resample.c: 32 − 8 − 2).
+    static let precisionBits = 22
 
     /// - Complexity: O(crop × support)
     init(source: Int, resized: Int, crop: Int) {
@@ -29,6 +38,7 @@ struct ResampleAxis {
         var starts = [Int](repeating: 0, count: crop)
         var counts = [Int](repeating: 0, count: crop)
         var weights = [Float](repeating: 0, count: crop * taps)
+        var fixed = [Int32](repeating: 0, count: crop * taps)
         var low = Int.max, high = Int.min
         var w = [Double](repeating: 0, count: taps)
         for j in 0..<crop {
@@ -38,6 +48,7 @@ struct ResampleAxis {
                 starts[j] = p
                 counts[j] = 1
                 weights[j] = 1
+                fixed[j] = Int32(1 << Self.precisionBits)
             } else {
                 let center = (Double(p) + 0.5) * scale
                 let first = max(Int(center - support + 0.5), 0)
@@ -51,7 +62,10 @@ struct ResampleAxis {
                 starts[j] = first
                 counts[j] = end - first
                 for k in 0..<(end - first) {
-                    weights[j * taps + k] = Float(total != 0 ? w[k] / total : w[k])
+                    let normalised = total != 0 ? w[k] / total : w[k]
+                    weights[j * taps + k] = Float(normalised)
+                    let scaled = normalised * Double(1 << Self.precisionBits)
+                    fixed[j * taps + k] = Int32(scaled < 0 ? scaled - 0.5 : scaled + 0.5)
                 }
             }
             low = min(low, starts[j])
@@ -60,6 +74,9 @@ struct ResampleAxis {
         self.starts = starts
         self.counts = counts
         self.weights = weights
+        self.fixedWeights = fixed
+        self.source = source
+        self.resized = resized
         self.taps = taps
         self.low = low == .max ? 0 : low
         self.high = high == .min ? 0 : high

@@ -6,6 +6,81 @@ struct Resampler {
     let ys: ResampleAxis
     let size: Int
 
+    /// Pillow's 8-bit passes exactly: fixed-point weights, each sum started at half a unit and
+    /// shifted down (rounding), clamped to 0…255 and stored as a byte after each pass — so the
+    /// result equals `Image.resize(size, BILINEAR)` followed by the crop, byte for byte. The pass
+    /// order is Pillow 13's: horizontal first, unless the height shrinks by more than twice as
+    /// many pixels as the width (`h − H > 2·(w − W)`, measured on 296 random resizes), then
+    /// vertical first. A pass Pillow skips (the axis keeps its size) copies here too.
+    func runPillow() -> [Float] {
+        let c = image.channels
+        let verticalFirst = ys.source > ys.resized && ys.source - ys.resized > 2 * (xs.source - xs.resized)
+        var out = [Float](repeating: 0, count: size * size * c)
+        image.pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                if verticalFirst {
+                    // Rows first, over the source columns the kept outputs read.
+                    let columns = xs.high - xs.low
+                    var tmp = [UInt8](repeating: 0, count: size * columns * c)
+                    tmp.withUnsafeMutableBufferPointer { t in
+                        Self.pass(src.baseAddress! + xs.low * c, lineStride: 1, sampleStride: image.width * c,
+                                  lines: columns * c, axis: ys, lineOffset: 0,
+                                  into: t.baseAddress!, outLineStride: 1, outSampleStride: columns * c)
+                        var row = [UInt8](repeating: 0, count: size * c)
+                        for i in 0..<size {
+                            row.withUnsafeMutableBufferPointer { r in
+                                Self.pass(t.baseAddress! + i * columns * c, lineStride: 1, sampleStride: c, lines: c,
+                                          axis: xs, lineOffset: xs.low, into: r.baseAddress!, outLineStride: 1, outSampleStride: c)
+                            }
+                            for k in 0..<(size * c) { dst[i * size * c + k] = Float(row[k]) }
+                        }
+                    }
+                } else {
+                    // Columns first, over the source rows the kept outputs read.
+                    let rows = ys.high - ys.low
+                    var tmp = [UInt8](repeating: 0, count: rows * size * c)
+                    tmp.withUnsafeMutableBufferPointer { t in
+                        for r in 0..<rows {
+                            Self.pass(src.baseAddress! + (ys.low + r) * image.width * c, lineStride: 1, sampleStride: c, lines: c,
+                                      axis: xs, lineOffset: 0, into: t.baseAddress! + r * size * c, outLineStride: 1, outSampleStride: c)
+                        }
+                        var plane = [UInt8](repeating: 0, count: size * size * c)
+                        plane.withUnsafeMutableBufferPointer { p in
+                            Self.pass(UnsafePointer(t.baseAddress!), lineStride: 1, sampleStride: size * c, lines: size * c,
+                                      axis: ys, lineOffset: ys.low, into: p.baseAddress!, outLineStride: 1, outSampleStride: size * c)
+                        }
+                        for k in 0..<(size * size * c) { dst[k] = Float(plane[k]) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// One 8-bit resampling pass along `axis`, for `lines` independent lines: line `l` starts at
+    /// `base + l·lineStride` with samples `sampleStride` apart (the source index `lineOffset`
+    /// sits at the start), and its `size` outputs go to `out + l·outLineStride`, `outSampleStride`
+    /// apart. Outputs of padding positions are 0. - Complexity: O(lines × size × taps)
+    private static func pass(_ base: UnsafePointer<UInt8>, lineStride: Int, sampleStride: Int, lines: Int,
+                             axis: ResampleAxis, lineOffset: Int, into out: UnsafeMutablePointer<UInt8>,
+                             outLineStride: Int, outSampleStride: Int) {
+        let bits = Int32(ResampleAxis.precisionBits)
+        let half = Int32(1) << (bits - 1)
+        axis.fixedWeights.withUnsafeBufferPointer { weights in
+            for j in 0..<axis.starts.count {
+                let count = axis.counts[j]
+                let w = weights.baseAddress! + j * axis.taps
+                let first = (axis.starts[j] - lineOffset) * sampleStride
+                for l in 0..<lines {
+                    let line = base + l * lineStride + first
+                    var sum = half
+                    for k in 0..<count { sum &+= Int32(line[k * sampleStride]) &* w[k] }
+                    out[l * outLineStride + j * outSampleStride] = count == 0 ? 0 : UInt8(clamping: sum >> bits)
+                }
+            }
+        }
+    }
+
     func run() -> [Float] {
         let c = image.channels
         let rowLength = size &* c
