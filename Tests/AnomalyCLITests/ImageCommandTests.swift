@@ -131,6 +131,23 @@ import TestSupport
         #expect(files(in: dir) == before, "\(what): wrote \(files(in: dir))")
     }
 
+    @Test func benchmarkTransferAndAutoReadImageFolders() throws {
+        let dir = TestSupport.temporaryDirectory()
+        // Two categories, as MVTec AD's folder holds them.
+        try FileManager.default.createSymbolicLink(atPath: dir + "/bottle", withDestinationPath: Self.line)
+        try FileManager.default.createSymbolicLink(atPath: dir + "/cable", withDestinationPath: Self.line)
+        let bench = anomalykit("benchmark", "--datasets", dir, "--encoder", Self.tiny, "--detectors", "knn,ecod", "--json")
+        expectSuccess(bench, "benchmark --datasets of image folders")
+        #expect(bench.output.contains("bottle") && bench.output.contains("cable"), "\(bench.output)")
+        let transfer = anomalykit("transfer", "--source", Self.line, "--target", dir + "/cable", "--encoder", Self.tiny,
+                                  "--shots", "5", "--anomaly-shots", "0", "--detector", "autoencoder", "--adapt", "center",
+                                  "--epochs", "2", "--json")
+        expectSuccess(transfer, "transfer on image folders")
+        #expect(transfer.output.contains("knn_shots"), "\(transfer.output)")
+        let auto = anomalykit("auto", "--data", Self.line, "--encoder", Self.tiny, "--ensemble", "1", "--json")
+        expectSuccess(auto, "auto on an image folder")
+    }
+
     @Test func aModelRefusesAnEncoderWithOtherWeights() throws {
         let dir = TestSupport.temporaryDirectory()
         expectSuccess(anomalykit("fit", "--detector", "knn", "--train", Self.line + "/train", "--encoder", Self.tiny,
