@@ -28,8 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "text"))
 from corpora import ak_evaluate  # noqa: E402
-import meta_benchmark  # noqa: E402
-from transfer_benchmark import FINETUNE, LINEAR_AE, MODES, mean_over_seeds, run, table  # noqa: E402
+from fewshot import leave_one_out  # noqa: E402
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -144,28 +143,9 @@ def main():
             path = os.path.join(folder, f"fashion_{c}.npz")
             np.savez(path, X=test_features[test], y=y)
             files.append((CLASSES[c], path))
-        rows, raw = [], {}
-        for name, target in files:
-            sources = [p for n, p in files if n != name]
-            res = [run(args.anomalykit, sources, target, 10, 0, "autoencoder", "center", s, LINEAR_AE, FINETUNE) for s in seeds]
-            raw[f"transfer: {name}"] = res
-            rows.append((name, mean_over_seeds(res, MODES)))
-            print("transfer", name, {k: None if v is None else round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
-        text, transfer_means = table(rows, f"Fashion-MNIST K=10 A=0 transfer (features) — mean ROC-AUC over seeds {args.seeds}; "
-                                           f"`autoencoder {' '.join(LINEAR_AE)} --adapt center {' '.join(FINETUNE)}`", MODES)
-        report.append(text)
-        result["transfer"] = {"means": transfer_means, "rows": dict(rows)}
-        rows = []
-        for name, target in files:
-            tasks = [p for n, p in files if n != name]
-            res = [meta_benchmark.run(args.anomalykit, tasks, target, 10, "metric", s) for s in seeds]
-            raw[f"meta: {name}"] = res
-            rows.append((name, mean_over_seeds(res, meta_benchmark.MODES)))
-            print("meta", name, {k: None if v is None else round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
-        text, meta_means = table(rows, f"Fashion-MNIST K=10 meta (--method metric, features) — mean ROC-AUC over seeds {args.seeds}",
-                                 meta_benchmark.MODES)
-        report.append(text)
-        result["meta"] = {"means": meta_means, "rows": dict(rows)}
+        texts, summary, raw = leave_one_out(args.anomalykit, files, files, seeds, "Fashion-MNIST (features)")
+        report += texts
+        result.update(summary)
         result["raw"] = raw
 
     for ext, text in (("json", json.dumps(result, indent=1)), ("md", "\n\n".join(report) + "\n")):

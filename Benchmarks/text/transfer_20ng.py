@@ -21,8 +21,8 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from corpora import ak_embed, newsgroups  # noqa: E402
-import meta_benchmark  # noqa: E402
-from transfer_benchmark import FINETUNE, LINEAR_AE, MODES, mean_over_seeds, run, table, write_results  # noqa: E402
+from fewshot import leave_one_out  # noqa: E402
+from transfer_benchmark import write_results  # noqa: E402
 
 
 def domains(embedding, groups, folder):
@@ -62,30 +62,7 @@ def main():
     files = domains(embedding, groups, folder)
     targets = files[: args.targets or None]
 
-    report, raw, summary = [], {}, {}
-    rows = []
-    for name, target in targets:
-        sources = [p for n, p in files if n != name]
-        res = [run(args.anomalykit, sources, target, 10, 0, "autoencoder", "center", s, LINEAR_AE, FINETUNE) for s in seeds]
-        raw[f"transfer: {name}"] = res
-        rows.append((name, mean_over_seeds(res, MODES)))
-        print("transfer", name, {k: None if v is None else round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
-    text, means = table(rows, f"20 Newsgroups K=10 A=0 transfer — mean ROC-AUC over seeds {args.seeds}; "
-                              f"`autoencoder {' '.join(LINEAR_AE)} --adapt center {' '.join(FINETUNE)}`", MODES)
-    report.append(text)
-    summary["transfer"] = {"means": means, "rows": dict(rows)}
-
-    rows = []
-    for name, target in targets:
-        tasks = [p for n, p in files if n != name]
-        res = [meta_benchmark.run(args.anomalykit, tasks, target, 10, "metric", s) for s in seeds]
-        raw[f"meta: {name}"] = res
-        rows.append((name, mean_over_seeds(res, meta_benchmark.MODES)))
-        print("meta", name, {k: None if v is None else round(v, 3) for k, v in rows[-1][1].items()}, flush=True)
-    text, means = table(rows, f"20 Newsgroups K=10 meta (--method metric) — mean ROC-AUC over seeds {args.seeds}",
-                        meta_benchmark.MODES)
-    report.append(text)
-    summary["meta"] = {"means": means, "rows": dict(rows)}
+    report, summary, raw = leave_one_out(args.anomalykit, files, targets, seeds, "20 Newsgroups")
     write_results(args.out, raw, summary, report)
 
 

@@ -10,21 +10,15 @@ import Foundation
 /// directory), its architecture and the SHA-256 of its weights — never the weights; the encoder
 /// is loaded and checked the first time images pass through, so a model whose encoder is missing
 /// or different fails with a message naming both digests rather than scoring with other weights.
-public struct ImageEncoderStep: InputStep {
+public struct ImageEncoderStep: EncoderStep {
     public static let kind = "image_encoder"
 
     /// The raw column holding image references.
     public let column: String
-    /// How the encoder is found: a cache name (`efficientnet-lite0`) or a directory path.
-    public let encoder: String
-    /// SHA-256 of `model.safetensors` the step was fitted with.
-    public let weightsSHA256: String
-    /// Embedding width.
-    public let dimension: Int
+    /// The encoder the step was fitted with: name, weights' SHA-256, width, architecture.
+    public let identity: EncoderIdentity
     /// Numeric columns passed through before the embedding.
     public let numericInputs: Int
-    /// A summary of the encoder's architecture and input size.
-    public let architecture: String
 
     public var rawColumns: [String] { [column] }
     public var inputCount: Int { numericInputs }
@@ -33,11 +27,9 @@ public struct ImageEncoderStep: InputStep {
     /// A step reading `column` through `encoder`, with `numericInputs` numeric columns beside it.
     public init(column: String = "image", encoder: ImageEncoder, numericInputs: Int = 0) {
         self.column = column
-        self.encoder = encoder.spec
-        self.weightsSHA256 = encoder.weightsSHA256
-        self.dimension = encoder.dimension
+        self.identity = EncoderIdentity(encoder: encoder.spec, weightsSHA256: encoder.weightsSHA256,
+                                        dimension: encoder.dimension, architecture: encoder.architectureSummary)
         self.numericInputs = numericInputs
-        self.architecture = encoder.architectureSummary
     }
 
     /// The same step reading its encoder from `spec` (a user moving the encoder elsewhere); the
@@ -58,13 +50,8 @@ public struct ImageEncoderStep: InputStep {
     }
 
     private func check(_ loaded: ImageEncoder) throws {
-        guard loaded.weightsSHA256 == weightsSHA256 else {
-            throw AnomalyError.model("the image encoder '\(loaded.spec)' has other weights (sha256 \(loaded.weightsSHA256)) than the model was fitted with (\(weightsSHA256))",
-                                     file: loaded.directory.appendingPathComponent("model.safetensors").path, field: "encoder")
-        }
-        guard loaded.dimension == dimension else {
-            throw AnomalyError.model("the image encoder gives \(loaded.dimension) dimensions, the model was fitted on \(dimension)", field: "encoder")
-        }
+        try identity.check(name: loaded.spec, weightsSHA256: loaded.weightsSHA256, dimension: loaded.dimension,
+                           weightsFile: loaded.directory.appendingPathComponent("model.safetensors").path)
     }
 
     public func transform(_ x: Matrix) throws -> Matrix {
@@ -93,20 +80,14 @@ public struct ImageEncoderStep: InputStep {
     }
 
     public func save(to state: inout StepState) {
-        state.settings = ["column": .string(column), "encoder": .string(encoder), "weights_sha256": .string(weightsSHA256),
-                          "dimension": .int(dimension), "numeric_inputs": .int(numericInputs),
-                          "architecture": .string(architecture)]
+        state.settings = identity.settings.merging(["column": .string(column), "numeric_inputs": .int(numericInputs)]) { a, _ in a }
     }
 
     public init(restoring state: StepState) throws {
         column = try state.string("column")
-        encoder = try state.string("encoder")
-        weightsSHA256 = try state.string("weights_sha256")
-        dimension = try state.int("dimension")
+        identity = try EncoderIdentity(restoring: state, kind: Self.kind)
         numericInputs = try state.int("numeric_inputs")
-        architecture = (try? state.string("architecture")) ?? ""
-        guard !column.isEmpty, !encoder.isEmpty, dimension > 0, numericInputs >= 0,
-              weightsSHA256.count == 64, weightsSHA256.allSatisfy(\.isHexDigit) else {
+        guard !column.isEmpty, numericInputs >= 0 else {
             throw AnomalyError.model("the image_encoder step's settings are out of range", field: "steps")
         }
     }

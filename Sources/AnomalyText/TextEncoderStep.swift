@@ -10,21 +10,15 @@ import Foundation
 /// restored without loading anything; the encoder is loaded (and its weights' digest checked)
 /// the first time rows pass through, so a model whose encoder is missing or different fails
 /// with a message naming both digests rather than scoring with other weights.
-public struct TextEncoderStep: InputStep {
+public struct TextEncoderStep: EncoderStep {
     public static let kind = "text_encoder"
 
     /// The text column the step reads.
     public let column: String
-    /// How the encoder is found: a cache name (`minilm`) or a directory path.
-    public let encoder: String
-    /// SHA-256 of `model.safetensors` the step was fitted with.
-    public let weightsSHA256: String
-    /// Embedding width.
-    public let dimension: Int
+    /// The encoder the step was fitted with: name, weights' SHA-256, width, architecture.
+    public let identity: EncoderIdentity
     /// Numeric columns passed through before the embedding.
     public let numericInputs: Int
-    /// A summary of the encoder's architecture (hidden size, layers, heads, max length, pooling).
-    public let architecture: String
 
     public var rawColumns: [String] { [column] }
 
@@ -38,11 +32,10 @@ public struct TextEncoderStep: InputStep {
     /// A step for `column` encoded by `encoder`, with `numericInputs` numeric columns beside it.
     public init(column: String, encoder: SentenceEncoder, numericInputs: Int) {
         self.column = column
-        self.encoder = encoder.directory.name ?? encoder.directory.url.path
-        self.weightsSHA256 = encoder.weightsSHA256
-        self.dimension = encoder.dimension
+        self.identity = EncoderIdentity(encoder: encoder.directory.name ?? encoder.directory.url.path,
+                                        weightsSHA256: encoder.weightsSHA256, dimension: encoder.dimension,
+                                        architecture: encoder.architectureSummary)
         self.numericInputs = numericInputs
-        self.architecture = encoder.architectureSummary
         SentenceEncoder.remember(encoder)
     }
 
@@ -65,13 +58,8 @@ public struct TextEncoderStep: InputStep {
     }
 
     private func check(_ loaded: SentenceEncoder) throws {
-        guard loaded.weightsSHA256 == weightsSHA256 else {
-            throw AnomalyError.model("the encoder '\(loaded.directory.name ?? loaded.directory.url.path)' has other weights (sha256 \(loaded.weightsSHA256)) than the model was fitted with (\(weightsSHA256))",
-                                     file: loaded.directory.file("model.safetensors").path, field: "encoder")
-        }
-        guard loaded.dimension == dimension else {
-            throw AnomalyError.model("the encoder gives \(loaded.dimension) dimensions, the model was fitted on \(dimension)", field: "encoder")
-        }
+        try identity.check(name: loaded.directory.name ?? loaded.directory.url.path, weightsSHA256: loaded.weightsSHA256,
+                           dimension: loaded.dimension, weightsFile: loaded.directory.file("model.safetensors").path)
     }
 
     public func transform(_ x: Matrix) throws -> Matrix {
@@ -98,20 +86,14 @@ public struct TextEncoderStep: InputStep {
     }
 
     public func save(to state: inout StepState) {
-        state.settings = ["column": .string(column), "encoder": .string(encoder), "weights_sha256": .string(weightsSHA256),
-                          "dimension": .int(dimension), "numeric_inputs": .int(numericInputs),
-                          "architecture": .string(architecture)]
+        state.settings = identity.settings.merging(["column": .string(column), "numeric_inputs": .int(numericInputs)]) { a, _ in a }
     }
 
     public init(restoring state: StepState) throws {
         column = try state.string("column")
-        encoder = try state.string("encoder")
-        weightsSHA256 = try state.string("weights_sha256")
-        dimension = try state.int("dimension")
+        identity = try EncoderIdentity(restoring: state, kind: Self.kind)
         numericInputs = try state.int("numeric_inputs")
-        architecture = (try? state.string("architecture")) ?? ""
-        guard !column.isEmpty, !encoder.isEmpty, dimension > 0, numericInputs >= 0,
-              weightsSHA256.count == 64, weightsSHA256.allSatisfy(\.isHexDigit) else {
+        guard !column.isEmpty, numericInputs >= 0 else {
             throw AnomalyError.model("the text_encoder step's settings are out of range", field: "steps")
         }
     }
