@@ -20,5 +20,4 @@ extension ImageEncoder {
             preprocessing.pixels(decoded[i])
         }
     }
-
 }
