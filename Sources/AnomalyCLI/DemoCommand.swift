@@ -70,7 +70,7 @@ struct DemoCommand: ParsableCommand {
         var imageSettings: [HTMLReport.Setting] = []
         if FileManager.default.fileExists(atPath: imagesFolder) {
             if !quiet { note("part 3: images of an inspection line through EfficientNet-Lite0 …") }
-            if let images = try DemoImages(folder: imagesFolder, seed: seed).run() {
+            if let images = try DemoImages(folder: imagesFolder).run() {
                 output("\n3. Images: an inspection line's photos, read natively through EfficientNet-Lite0 (ImageNet features)")
                 output("   knn fitted on \(images.trainImages) photos of good parts (train/good); the test parts scored, each with its path:\n")
                 let rows = images.paths.indices.map { i in

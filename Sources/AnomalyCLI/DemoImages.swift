@@ -7,7 +7,6 @@ import Foundation
 /// parts of `train/good`, and the test parts scored, each with its path.
 struct DemoImages {
     let folder: String
-    let seed: UInt64
 
     struct Outcome {
         var paths: [String]
