@@ -109,6 +109,7 @@ import TestSupport
         ("an IDX file with a wrong magic", "embed --encoder $E --data $D/wrong.idx3-ubyte --out $D/e.npy", "wrong.idx3-ubyte"),
         ("a CSV path that does not exist", "embed --encoder $E --data $D/missing.csv --image-column path --out $D/e.npy", "nowhere.png"),
         ("an image smaller than 8 pixels", "embed --encoder $E --data $D/small --out $D/e.npy", "tiny4x4.png"),
+        ("a text encoder for images", "fit --detector knn --train $L/train --encoder $T --out $D/m.safetensors", "is a text encoder"),
         ("a text option for images", "fit --detector knn --train $L/train --encoder $E --text-column t --out $D/m.safetensors", "text-column"),
     ])
     func badImageInputIsRefusedWithNothingWritten(_ what: String, _ line: String, _ expected: String) throws {
@@ -123,7 +124,7 @@ import TestSupport
         write("not an idx file at all", "wrong.idx3-ubyte", in: dir)
         write("path\nnowhere.png\n", "missing.csv", in: dir)
         let before = files(in: dir)
-        let expanded = line.replacingOccurrences(of: "$E", with: Self.tiny).replacingOccurrences(of: "$D", with: dir)
+        let expanded = line.replacingOccurrences(of: "$E", with: Self.tiny).replacingOccurrences(of: "$T", with: TextWorkspace.tinyBert).replacingOccurrences(of: "$D", with: dir)
             .replacingOccurrences(of: "$B", with: Self.bad).replacingOccurrences(of: "$L", with: Self.line)
         let r = anomalykit(line: expanded)
         #expect(r.status != 0, "\(what): exit 0")

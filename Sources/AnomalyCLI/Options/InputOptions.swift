@@ -87,6 +87,9 @@ func loadDataset(_ path: String, _ input: InputOptions, schema: TableSchema? = n
         return try DataLoader.load(path: path, labelColumn: input.labelColumn, drop: input.drop, delimiter: input.delimiterCharacter,
                                    schema: schema, allowMissing: allowMissing, categorical: input.categorical)
     }
+    if ImageInput.isImageInput(path) {
+        throw AnomalyError.parameter("encoder", "\(path) holds images, and \(encoder) is a text encoder: read it with --encoder \(ImageInput.defaultEncoder) (or leave --encoder out)")
+    }
     let column = try input.rawTextColumn(for: path)
     let raw = try DataLoader.load(path: path, labelColumn: input.labelColumn, drop: input.drop, delimiter: input.delimiterCharacter,
                                   schema: schema, allowMissing: allowMissing, categorical: input.categorical, rawColumns: [column])
