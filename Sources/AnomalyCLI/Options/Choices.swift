@@ -12,6 +12,7 @@ extension Preprocessor.Imputation: ExpressibleByArgument {}
 extension ProbabilityMethod: ExpressibleByArgument {}
 extension Adaptation: ExpressibleByArgument {}
 extension MetaMethod: ExpressibleByArgument {}
+extension SyntheticAnomalyType: ExpressibleByArgument {}
 extension DomainNorm: ExpressibleByArgument {}
 
 /// `--domain-norm` of `pretrain`, `finetune` (and, refused there, `transfer`): a per-domain
