@@ -47,6 +47,23 @@ import TestSupport
         #expect(files(in: dir).isEmpty)
     }
 
+    @Test func benchmarkReplacesEachDatasetsAnomaliesWithGeneratedOnes() throws {
+        let dir = TestSupport.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: bundled("42_WBC.npz"), toPath: dir + "/42_WBC.npz")
+        let plain = anomalykit("benchmark", "--datasets", dir, "--detectors", "ecod", "--json", "--quiet")
+        let global = anomalykit("benchmark", "--datasets", dir, "--detectors", "ecod", "--anomaly-type", "global", "--json", "--quiet")
+        expectSuccess(plain)
+        expectSuccess(global, "benchmark --anomaly-type global")
+        func auc(_ r: CommandResult) throws -> Double {
+            let o = try #require(JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any])
+            let runs = try #require(o["runs"] as? [[String: Any]])
+            return try #require(runs.first?["roc_auc"] as? Double)
+        }
+        // Global anomalies lie beyond the normals' range in many features: ECOD's tails find them.
+        #expect(try auc(global) > 0.9)
+        #expect(try auc(global) != auc(plain))
+    }
+
     @Test func tooFewNormalRowsAreADataError() {
         let dir = TestSupport.temporaryDirectory()
         let csv = write("a,b,c,label\n1,2,3,0\n2,3,4,0\n3,4,5,0\n9,9,9,1\n", "tiny.csv", in: dir)

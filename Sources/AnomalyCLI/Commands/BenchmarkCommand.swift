@@ -19,6 +19,9 @@ struct BenchmarkRunner {
     let assignments: [String]
     let seed: UInt64
     let quiet: Bool
+    /// When set, each dataset's rows are replaced by synthetic normals and anomalies of this type
+    /// made from its normal rows (the same counts), as ADBench's anomaly-type study does.
+    var anomalyType: SyntheticAnomalyType? = nil
 
     /// Every `.npz` (`.csv` when a label column is given, `.log` when a label pattern is) in
     /// `folder`, sorted by name.
@@ -49,8 +52,19 @@ struct BenchmarkRunner {
         var done = 0
         for file in files {
             let name = datasetStem(file)
-            let ds = try input.map { try loadDataset(file, $0, allowMissing: false) } ?? DataLoader.load(path: file)
-            guard let y = ds.labels else { throw AnomalyError.data("has no labels (array 'y', --label-column or --label-regex)", file: file) }
+            var ds = try input.map { try loadDataset(file, $0, allowMissing: false) } ?? DataLoader.load(path: file)
+            guard var y = ds.labels else { throw AnomalyError.data("has no labels (array 'y', --label-column or --label-regex)", file: file) }
+            if let anomalyType {
+                let normal = y.indices.filter { y[$0] == 0 }
+                do {
+                    let generated = try SyntheticAnomalies(type: anomalyType, seed: seed)
+                        .generate(fromNormal: ds.x.rows(at: normal), normals: normal.count, anomalies: y.count - normal.count)
+                    ds = Dataset(x: generated.x, labels: generated.labels, featureNames: ds.featureNames)
+                    y = generated.labels
+                } catch let e as AnomalyError {
+                    throw e.inFile(file)
+                }
+            }
             // Labels reach only the detectors that use them (devnet, classifier); the others fit unlabelled.
             let (train, testX, testY) = try Evaluation.split(ds, labels: y, seed: seed)
             for det in detectors {
@@ -89,6 +103,8 @@ struct BenchmarkCommand: ParsableCommand {
     var params: [String] = []
     @OptionGroup var threshold: ContaminationOption
     @Option(name: .long, help: "Seed of the stratified 70/30 splits.") var seed: UInt64 = 42
+    @Option(name: .customLong("anomaly-type"), help: "Replace each dataset's rows with synthetic normals and anomalies of this type (local, global, dependency, clustered) made from its normal rows, as `generate` does (same counts, --seed): which detector suits which kind of anomaly.")
+    var anomalyType: SyntheticAnomalyType?
     @Option(name: .long, help: ArgumentHelp("Write a report here: .html (one self-contained page with each dataset's ROC and precision–recall curves, score histograms and metrics) or .md (Markdown tables).", valueName: "FILE"))
     var report: String?
     @Option(name: .long, help: ArgumentHelp("Also write each dataset's test scores here: DIR/<dataset>.csv with the label and one column per detector.", valueName: "DIR"))
@@ -114,7 +130,8 @@ struct BenchmarkCommand: ParsableCommand {
             }
             params.append("contamination=\(c)")
         }
-        let runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
+        var runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
+        runner.anomalyType = anomalyType
         let runs = try runner.run(files: files, input: input)
         if let scores {
             try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true)

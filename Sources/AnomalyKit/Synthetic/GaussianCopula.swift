@@ -1,14 +1,15 @@
 import AnomalyMath
 import Foundation
 
-/// A Gaussian copula over empirical marginals: each feature's values are mapped to normal scores
-/// through their ranks (u = rank / (n + 1), z = Φ⁻¹(u)), the scores' correlation matrix is
+/// A Gaussian copula with kernel-density marginals: each feature's values are mapped to normal
+/// scores through their ranks (u = rank / (n + 1), z = Φ⁻¹(u)), the scores' correlation matrix is
 /// estimated, and a sample is a correlated normal vector mapped back through Φ and each feature's
-/// empirical quantile function (linear between the sorted values). It keeps every marginal and
-/// the rank correlations; it is the dependency normals' stand-in for ADBench's vine copula.
+/// Gaussian kernel density (`KernelDensity`, Scott's bandwidth). The dependency type's anomalies
+/// are drawn from the same densities feature by feature, so normals and anomalies share their
+/// marginals exactly and differ only in their dependence. It stands in for ADBench's vine copula.
 struct GaussianCopula {
-    /// Per feature, its values sorted.
-    let sorted: [[Double]]
+    /// Per feature, its kernel density.
+    let marginals: [KernelDensity]
     /// Lower Cholesky factor of the scores' correlation (`d × d`, row-major).
     let cholesky: [Double]
 
@@ -16,12 +17,12 @@ struct GaussianCopula {
     init(_ rows: [[Double]]) {
         let n = rows.count, d = rows[0].count
         var scores = [[Double]](repeating: [Double](repeating: 0, count: n), count: d)
-        var sorted: [[Double]] = []
+        var marginals: [KernelDensity] = []
         for j in 0..<d {
             let column = rows.map { $0[j] }
             let order = column.indices.sorted { (column[$0], $0) < (column[$1], $1) }
             for (rank, i) in order.enumerated() { scores[j][i] = Self.quantile(Double(rank + 1) / Double(n + 1)) }
-            sorted.append(order.map { column[$0] })
+            marginals.append(KernelDensity(column))
         }
         var correlation = [Double](repeating: 0, count: d * d)
         for a in 0..<d {
@@ -42,23 +43,19 @@ struct GaussianCopula {
                 l[i * d + j] = i == j ? max(s, 1e-12).squareRoot() : s / l[j * d + j]
             }
         }
-        self.sorted = sorted
+        self.marginals = marginals
         cholesky = l
     }
 
     /// `count` rows drawn from the copula.
     func sample(_ count: Int, rng: inout SeededGenerator) -> [[Double]] {
-        let d = sorted.count
+        let d = marginals.count
         return (0..<count).map { _ in
             let g = (0..<d).map { _ in rng.nextGaussian() }
             return (0..<d).map { i -> Double in
                 var z = 0.0
                 for k in 0...i { z += cholesky[i * d + k] * g[k] }
-                let u = 0.5 * Foundation.erfc(-z / 2.0.squareRoot())
-                let values = sorted[i], n = values.count
-                let t = min(max(u * Double(n + 1) - 1, 0), Double(n - 1))
-                let lo = Int(t.rounded(.down)), hi = min(lo + 1, n - 1)
-                return values[lo] + (t - Double(lo)) * (values[hi] - values[lo])
+                return marginals[i].quantile(0.5 * Foundation.erfc(-z / 2.0.squareRoot()))
             }
         }
     }
@@ -89,5 +86,60 @@ struct GaussianCopula {
         let error = 0.5 * Foundation.erfc(-x / 2.0.squareRoot()) - p
         let u = error * (2 * Double.pi).squareRoot() * Foundation.exp(x * x / 2)
         return x - u / (1 + x * u / 2)
+    }
+}
+
+/// A one-dimensional Gaussian kernel density with Scott's bandwidth (h = σ · n^(−1/5), as scipy's
+/// `gaussian_kde`), its quantile function tabulated once on a grid of 2,049 points over
+/// [min − 5h, max + 5h] (the data binned onto the grid first, so building it is O(n + grid²)).
+struct KernelDensity {
+    let values: [Double]
+    let bandwidth: Double
+    /// Grid points and the density's CDF at them (increasing).
+    let grid: [Double]
+    let cdf: [Double]
+
+    init(_ values: [Double]) {
+        let n = Double(values.count)
+        let mean = values.reduce(0, +) / n
+        let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / max(n - 1, 1)
+        // A constant feature gets a tiny bandwidth instead of none.
+        let h = max(variance.squareRoot() * Foundation.pow(n, -0.2), 1e-9 * max(1, abs(mean)))
+        let low = values.min()! - 5 * h, high = values.max()! + 5 * h
+        let points = 2049
+        let step = (high - low) / Double(points - 1)
+        var counts = [Double](repeating: 0, count: points)
+        for v in values { counts[min(points - 1, max(0, Int(((v - low) / step).rounded())))] += 1 }
+        let grid = (0..<points).map { low + Double($0) * step }
+        var cdf = [Double](repeating: 0, count: points)
+        for (g, x) in grid.enumerated() {
+            var s = 0.0
+            for b in 0..<points where counts[b] > 0 {
+                s += counts[b] * 0.5 * Foundation.erfc(-(x - grid[b]) / (h * 2.0.squareRoot()))
+            }
+            cdf[g] = s / n
+        }
+        self.values = values
+        bandwidth = h
+        self.grid = grid
+        self.cdf = cdf
+    }
+
+    /// A draw: a data point plus N(0, h²).
+    func sample(rng: inout SeededGenerator) -> Double {
+        values[Int.random(in: 0..<values.count, using: &rng)] + bandwidth * rng.nextGaussian()
+    }
+
+    /// The x with CDF(x) = u, linear between grid points. - Complexity: O(log grid)
+    func quantile(_ u: Double) -> Double {
+        var lo = 0, hi = cdf.count - 1
+        if u <= cdf[lo] { return grid[lo] }
+        if u >= cdf[hi] { return grid[hi] }
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if cdf[mid] < u { lo = mid } else { hi = mid }
+        }
+        let t = cdf[hi] > cdf[lo] ? (u - cdf[lo]) / (cdf[hi] - cdf[lo]) : 0
+        return grid[lo] + t * (grid[hi] - grid[lo])
     }
 }

@@ -22,9 +22,9 @@ public enum SyntheticAnomalyType: String, Sendable, CaseIterable {
 /// - dependency: the normals come from a copula fitted to the normal rows, the anomalies feature by
 ///   feature from Gaussian kernel densities (Scott's bandwidth, as scipy's `gaussian_kde`).
 ///
-/// Where it departs from ADBench: the dependency normals come from a Gaussian copula over the
-/// empirical marginals (ADBench fits a C-vine copula with the `copulas` package, and keeps 50 random
-/// features of wider data; here every feature is kept); random draws come from AnomalyKit's seeded
+/// Where it departs from ADBench: the dependency normals come from a Gaussian copula whose marginals
+/// are the same kernel densities the anomalies are drawn from (ADBench fits a C-vine copula with the
+/// `copulas` package, and keeps 50 random features of wider data; here every feature is kept); random draws come from AnomalyKit's seeded
 /// generator, not numpy's, so the rows differ while their distributions agree.
 public struct SyntheticAnomalies: Sendable {
     public var type: SyntheticAnomalyType
@@ -69,8 +69,9 @@ public struct SyntheticAnomalies: Sendable {
             default: outliers = Self.uniformBeyond(synthetic.isEmpty ? x : synthetic, extension: percentage, count: anomalies, rng: &rng)
             }
         case .dependency:
-            synthetic = GaussianCopula(x).sample(normals, rng: &rng)
-            outliers = Self.independentKDE(x, count: anomalies, rng: &rng)
+            let copula = GaussianCopula(x)
+            synthetic = copula.sample(normals, rng: &rng)
+            outliers = (0..<anomalies).map { _ in copula.marginals.map { $0.sample(rng: &rng) } }
         }
         let rows = synthetic + outliers
         let values = rows.flatMap { $0.map(Float.init) }
@@ -134,20 +135,5 @@ public struct SyntheticAnomalies: Sendable {
             return (min(low, high), max(low, high))
         }
         return (0..<count).map { _ in bounds.map { low, high in high > low ? Double.random(in: low...high, using: &rng) : low } }
-    }
-
-    /// Each feature sampled on its own from its Gaussian kernel density (Scott's factor n^(−1/5)
-    /// times the feature's standard deviation, as scipy's `gaussian_kde` in one dimension).
-    static func independentKDE(_ rows: [[Double]], count: Int, rng: inout SeededGenerator) -> [[Double]] {
-        let n = rows.count, d = rows[0].count
-        let bandwidths = (0..<d).map { j -> Double in
-            let column = rows.map { $0[j] }
-            let mean = column.reduce(0, +) / Double(n)
-            let variance = column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(n - 1, 1))
-            return variance.squareRoot() * Foundation.pow(Double(n), -0.2)
-        }
-        return (0..<count).map { _ in
-            (0..<d).map { j in rows[Int.random(in: 0..<n, using: &rng)][j] + bandwidths[j] * rng.nextGaussian() }
-        }
     }
 }
