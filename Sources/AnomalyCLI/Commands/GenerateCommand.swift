@@ -46,7 +46,7 @@ struct GenerateCommand: ParsableCommand {
         let total = ds.rowCount
         let anomalies = ratio.map { Int((Double(total) * $0).rounded()) } ?? (ds.labels == nil ? Int((Double(total) * 0.1).rounded()) : anomalyRows)
         let normals = ratio == nil && ds.labels != nil ? normalRows.count : total - anomalies
-        let generated: (x: Matrix, labels: [Int])
+        let generated: SyntheticAnomalies.Generated
         do {
             generated = try SyntheticAnomalies(type: type, alpha: alpha, seed: seed)
                 .generate(fromNormal: ds.x.rows(at: normalRows), normals: normals, anomalies: anomalies)
@@ -56,7 +56,8 @@ struct GenerateCommand: ParsableCommand {
         try NumPy.writeArchive(["X": NumPyArray(generated.x), "y": NumPyArray(labels: generated.labels)], to: out)
         if json {
             output(try jsonString(["data": data, "type": type.rawValue, "out": out, "normals": normals, "anomalies": anomalies,
-                                  "features": generated.x.cols, "alpha": alpha, "seed": seed, "normal_rows_used": normalRows.count]))
+                                  "features": generated.x.cols, "alpha": alpha, "seed": seed, "normal_rows_used": normalRows.count,
+                                  "mixture_components": generated.mixtureComponents.map { $0 as Any } ?? NSNull()]))
         } else {
             output("generated \(normals) normal rows and \(anomalies) \(type.rawValue) anomalies on \(generated.x.cols) features from \(normalRows.count) normal rows of \(data); written to \(out)")
         }

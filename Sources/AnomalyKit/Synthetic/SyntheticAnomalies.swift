@@ -41,11 +41,21 @@ public struct SyntheticAnomalies: Sendable {
         self.seed = seed
     }
 
+    /// A generated dataset.
+    public struct Generated: Sendable {
+        /// The synthetic normal rows, then the anomalies.
+        public var x: Matrix
+        /// 0 for each normal row, then 1 for each anomaly.
+        public var labels: [Int]
+        /// Components of the Gaussian mixture BIC chose (nil for the dependency type).
+        public var mixtureComponents: Int?
+    }
+
     /// `normals` synthetic normal rows then `anomalies` synthetic anomalies, with labels 0 then 1,
     /// generated from `normal` (the normal rows of a dataset).
     /// - Throws: `.parameter` for α ≤ 0 or p < 0 or counts below 0; `.data` when there are too few
     ///   normal rows to fit the generator (fewer than 2·(features + 1)) or a value is not finite.
-    public func generate(fromNormal normal: Matrix, normals: Int, anomalies: Int) throws -> (x: Matrix, labels: [Int]) {
+    public func generate(fromNormal normal: Matrix, normals: Int, anomalies: Int) throws -> Generated {
         guard alpha > 0, alpha.isFinite else { throw AnomalyError.parameter("alpha", "must be a positive number, got \(alpha)") }
         guard percentage >= 0, percentage.isFinite else {
             throw AnomalyError.parameter("ratio", "the global range extension must be ≥ 0, got \(percentage)")
@@ -59,9 +69,11 @@ public struct SyntheticAnomalies: Sendable {
         var rng = SeededGenerator(seed: seed)
         let x = (0..<n).map { r in (0..<d).map { Double(normal[r, $0]) } }
         var synthetic: [[Double]], outliers: [[Double]]
+        var components: Int?
         switch type {
         case .local, .global, .clustered:
             let mixture = try Self.bestMixture(normal, seed: seed)
+            components = mixture.weights.count
             synthetic = Self.sample(mixture, count: normals, rng: &rng)
             switch type {
             case .local: outliers = Self.sample(mixture, count: anomalies, covarianceScale: alpha, rng: &rng)
@@ -75,18 +87,19 @@ public struct SyntheticAnomalies: Sendable {
         }
         let rows = synthetic + outliers
         let values = rows.flatMap { $0.map(Float.init) }
-        return (Matrix(rows: rows.count, cols: d, values: values),
-                [Int](repeating: 0, count: synthetic.count) + [Int](repeating: 1, count: outliers.count))
+        return Generated(x: Matrix(rows: rows.count, cols: d, values: values),
+                         labels: [Int](repeating: 0, count: synthetic.count) + [Int](repeating: 1, count: outliers.count),
+                         mixtureComponents: components)
     }
 
-    /// The Gaussian mixture (full covariances) with the lowest BIC among 1…9 components (fewer
-    /// when the rows cannot support them).
+    /// The Gaussian mixture (full covariances, scikit-learn's defaults) with the lowest BIC among
+    /// 1…9 components, as ADBench chooses it (a count the EM cannot fit is skipped).
     static func bestMixture(_ x: Matrix, seed: UInt64) throws -> FittedGMM {
         let n = x.rows, d = x.cols
         var best: (bic: Double, model: FittedGMM)?
         for k in 1...9 {
             let parameters = k * d * (d + 1) / 2 + k * d + (k - 1)
-            guard parameters < n else { break }
+            guard k <= n else { break }
             guard let model = try? GMM(components: k, seed: Int(seed % UInt64(Int32.max))).fit(x) else { continue }
             let logLikelihood = -model.trainingScores.reduce(0, +)
             let bic = -2 * logLikelihood + Double(parameters) * Foundation.log(Double(n))
