@@ -64,6 +64,20 @@ import TestSupport
         #expect(try auc(global) != auc(plain))
     }
 
+    @Test func benchmarkTakesADBenchsRobustnessSettings() throws {
+        let dir = TestSupport.temporaryDirectory()
+        try FileManager.default.copyItem(atPath: bundled("42_WBC.npz"), toPath: dir + "/42_WBC.npz")
+        let r = anomalykit("benchmark", "--datasets", dir, "--detectors", "knn", "--duplicate-anomalies", "3", "--noise-features", "0.5",
+                           "--label-noise", "0.1", "--json", "--quiet")
+        expectSuccess(r, "benchmark with robustness settings")
+        let o = try #require(JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any])
+        let run = try #require((o["runs"] as? [[String: Any]])?.first)
+        // 223 rows with 10 anomalies → 243 rows with 30; 30 % of them tested.
+        #expect(run["n_test"] as? Int == 73, "\(run)")
+        let bad = anomalykit("benchmark", "--datasets", dir, "--detectors", "knn", "--noise-features", "1", "--quiet")
+        #expect(bad.status == 64 && bad.error.contains("noise-features"), "\(bad.error)")
+    }
+
     @Test func tooFewNormalRowsAreADataError() {
         let dir = TestSupport.temporaryDirectory()
         let csv = write("a,b,c,label\n1,2,3,0\n2,3,4,0\n3,4,5,0\n9,9,9,1\n", "tiny.csv", in: dir)

@@ -22,6 +22,11 @@ struct BenchmarkRunner {
     /// When set, each dataset's rows are replaced by synthetic normals and anomalies of this type
     /// made from its normal rows (the same counts), as ADBench's anomaly-type study does.
     var anomalyType: SyntheticAnomalyType? = nil
+    /// ADBench's robustness settings: anomalies duplicated to this many copies, a share of irrelevant
+    /// noise features, a share of the training labels flipped.
+    var duplicateAnomalies = 1
+    var noiseFeatures = 0.0
+    var labelNoise = 0.0
 
     /// Every `.npz` (`.csv` when a label column is given, `.log` when a label pattern is) in
     /// `folder`, sorted by name.
@@ -65,8 +70,21 @@ struct BenchmarkRunner {
                     throw e.inFile(file)
                 }
             }
+            var rng = SeededGenerator(seed: seed ^ 0x5EED_AD)
+            if duplicateAnomalies > 1 {
+                let dup = try DatasetCorruption.duplicatingAnomalies(ds.x, labels: y, times: duplicateAnomalies, rng: &rng)
+                ds = Dataset(x: dup.x, labels: dup.labels, featureNames: ds.featureNames)
+                y = dup.labels
+            }
+            if noiseFeatures > 0 {
+                ds = Dataset(x: try DatasetCorruption.addingIrrelevantFeatures(ds.x, ratio: noiseFeatures, rng: &rng).x, labels: y)
+            }
             // Labels reach only the detectors that use them (devnet, classifier); the others fit unlabelled.
-            let (train, testX, testY) = try Evaluation.split(ds, labels: y, seed: seed)
+            var (train, testX, testY) = try Evaluation.split(ds, labels: y, seed: seed)
+            if labelNoise > 0, let trainLabels = train.labels {
+                train = Dataset(x: train.x, labels: try DatasetCorruption.flippingLabels(trainLabels, ratio: labelNoise, rng: &rng),
+                                featureNames: train.featureNames, schema: train.schema)
+            }
             for det in detectors {
                 done += 1
                 var run: BenchmarkRun
@@ -105,6 +123,12 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the stratified 70/30 splits.") var seed: UInt64 = 42
     @Option(name: .customLong("anomaly-type"), help: "Replace each dataset's rows with synthetic normals and anomalies of this type (local, global, dependency, clustered) made from its normal rows, as `generate` does (same counts, --seed): which detector suits which kind of anomaly.")
     var anomalyType: SyntheticAnomalyType?
+    @Option(name: .customLong("duplicate-anomalies"), help: "ADBench's robustness setting: each dataset's anomalies duplicated to this many copies (1-6 in ADBench) before the split.")
+    var duplicateAnomalies: Int = 1
+    @Option(name: .customLong("noise-features"), help: "ADBench's robustness setting: irrelevant uniform-noise features added until they are this share of the columns (0-0.5 in ADBench).")
+    var noiseFeatures: Double = 0
+    @Option(name: .customLong("label-noise"), help: "ADBench's robustness setting: this share of the training labels flipped (they reach devnet and classifier only).")
+    var labelNoise: Double = 0
     @Option(name: .long, help: ArgumentHelp("Write a report here: .html (one self-contained page with each dataset's ROC and precision–recall curves, score histograms and metrics) or .md (Markdown tables).", valueName: "FILE"))
     var report: String?
     @Option(name: .long, help: ArgumentHelp("Also write each dataset's test scores here: DIR/<dataset>.csv with the label and one column per detector.", valueName: "DIR"))
@@ -132,6 +156,9 @@ struct BenchmarkCommand: ParsableCommand {
         }
         var runner = BenchmarkRunner(detectors: names, assignments: params, seed: seed, quiet: quiet)
         runner.anomalyType = anomalyType
+        runner.duplicateAnomalies = duplicateAnomalies
+        runner.noiseFeatures = noiseFeatures
+        runner.labelNoise = labelNoise
         let runs = try runner.run(files: files, input: input)
         if let scores {
             try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true)
