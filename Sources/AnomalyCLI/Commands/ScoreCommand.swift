@@ -68,19 +68,18 @@ struct ScoreCommand: ParsableCommand {
         var kept: [[String]]
         var keptHeader = keep
         let readsImages = loadedModel.splittingInputStep().step is ImageEncoderStep
-        if readsImages, !keep.isEmpty, keep != ["path"], ImageInput.isImageInput(data) {
+        let keepsPaths = readsImages && (keep.isEmpty || keep == ["path"])
+        if readsImages, !keepsPaths, ImageInput.isImageInput(data) {
             throw AnomalyError.parameter("keep", "\(data) is read as images with no columns: its scores start with each image's path (--keep path, or leave --keep out)")
         }
-        do { kept = keep.isEmpty || (readsImages && keep == ["path"]) ? [] : try CSVReader.columnTexts(keep, path: data, delimiter: opts.delimiterCharacter) } catch var e as AnomalyError {
+        do { kept = keep.isEmpty || keepsPaths ? [] : try CSVReader.columnTexts(keep, path: data, delimiter: opts.delimiterCharacter) } catch var e as AnomalyError {
             if e.line == 1, e.field != nil { e.message = "--keep names " + e.message }
             throw e
         }
-        if let logStep = loadedModel.splittingInputStep().step as? LogEncoderStep {
-            (keptHeader, kept) = try logRowIdentities(data, opts, step: logStep)
-        }
-        if let imageStep = loadedModel.splittingInputStep().step as? ImageEncoderStep, keep.isEmpty || keep == ["path"] {
-            // Images scored from a folder, an IDX or a CSV: each row starts with the image's path.
-            (keptHeader, kept) = try imageRowIdentities(data, opts, step: imageStep)
+        // A log's rows start with their line numbers (or sessions), images with their paths
+        // (unless --keep names a CSV's columns), as the reader named them.
+        if let ids = ds.rowIdentities, !readsImages || keepsPaths {
+            (keptHeader, kept) = (ids.header, ids.rows)
         }
         guard kept.isEmpty || kept.count == ds.rowCount else {
             throw AnomalyError.data("has \(kept.count) rows of kept columns but \(ds.rowCount) rows of features", file: data)

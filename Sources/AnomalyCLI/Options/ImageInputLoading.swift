@@ -52,7 +52,9 @@ func loadImages(_ path: String, _ input: InputOptions, through modelStep: ImageE
     var step = modelStep
     if let encoder = input.encoder { step = try step.locating(encoderAt: encoder) }
     let images = try input.readImages(path, inputSize: try step.loadedEncoder().network.config.imageSize)
-    return Dataset(x: try encodeImages(images, step: step, file: path), labels: images.labels, featureNames: names)
+    var data = Dataset(x: try encodeImages(images, step: step, file: path), labels: images.labels, featureNames: names)
+    data.rowIdentities = RowIdentities(header: ["path"], rows: images.paths.map { [$0] })
+    return data
 }
 
 /// The images' features through `step`, with a progress line on a terminal.
@@ -65,10 +67,4 @@ func encodeImages(_ images: ImageInput, step: ImageEncoderStep, file: String) th
     } catch let e as AnomalyError {
         throw e.inFile(file)
     }
-}
-
-/// What identifies each scored image in a scores file: its path (`path`) as the input lists it.
-func imageRowIdentities(_ path: String, _ input: InputOptions, step: ImageEncoderStep) throws -> (header: [String], rows: [[String]]) {
-    let images = try input.readImages(path, inputSize: try step.loadedEncoder().network.config.imageSize)
-    return (["path"], images.paths.map { [$0] })
 }

@@ -63,10 +63,13 @@ func loadLog(_ path: String, _ input: InputOptions, through modelStep: LogEncode
     let lines = try LogReader.read(path: path, format: format)
     var data: Dataset
     if let pattern = step.sessionPattern {
-        let sessions = try requireSessions(lines.sessions(), pattern: pattern, file: path)
-        data = try encodeLog(sessions.texts, labels: sessions.labels, step: step, file: path).data
+        let s = try requireSessions(lines.sessions(), pattern: pattern, file: path)
+        data = try encodeLog(s.texts, labels: s.labels, step: step, file: path).data
+        data.rowIdentities = RowIdentities(header: ["session", "first_line", "lines"],
+                                           rows: s.keys.indices.map { [s.keys[$0], String(s.firstLines[$0]), String(s.lines[$0].count)] })
     } else {
         data = try encodeLog(lines.texts, labels: lines.labels, step: step, file: path).data
+        data.rowIdentities = RowIdentities(header: ["line"], rows: lines.lineNumbers.map { [String($0)] })
     }
     data.featureNames = names
     return data
@@ -104,13 +107,4 @@ private func encodeLog(_ texts: [String], labels: [Int]?, step: LogEncoderStep, 
     var data = Dataset(x: encoded.x, labels: labels, featureNames: step.featureNames)
     data.inputStep = step
     return (data, encoding)
-}
-
-/// What identifies each scored row of a log in a scores file: its line number (`line`), or for
-/// sessions the key, the first line and the number of lines (`session,first_line,lines`).
-func logRowIdentities(_ path: String, _ input: InputOptions, step: LogEncoderStep) throws -> (header: [String], rows: [[String]]) {
-    let lines = try LogReader.read(path: path, format: try LogFormat(sessionPattern: step.sessionPattern))
-    guard step.isSessions else { return (["line"], lines.lineNumbers.map { [String($0)] }) }
-    let s = lines.sessions()
-    return (["session", "first_line", "lines"], s.keys.indices.map { [s.keys[$0], String(s.firstLines[$0]), String(s.lines[$0].count)] })
 }

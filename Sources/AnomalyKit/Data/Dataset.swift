@@ -13,6 +13,9 @@ public struct Dataset: Sendable {
     /// The input step (an encoder) that made these features from raw rows, kept so a model fitted
     /// on them can read raw rows too; nil for rows read as numbers.
     public var inputStep: (any InputStep)?
+    /// What names each row in an output when the input has no id column of its own: a log's line
+    /// numbers (or sessions), the images' paths; nil for tables, whose `--keep` columns name rows.
+    public var rowIdentities: RowIdentities?
 
     public init(x: Matrix, labels: [Int]? = nil, featureNames: [String]? = nil, schema: TableSchema? = nil,
                 texts: [String: [String]] = [:]) {
@@ -28,6 +31,18 @@ public struct Dataset: Sendable {
 
     public var rowCount: Int { x.rows }
     public var featureCount: Int { x.cols }
+}
+
+/// Columns naming each row of an input in an output (a scores file): a header per column and one
+/// value per row and column.
+public struct RowIdentities: Sendable, Equatable {
+    public var header: [String]
+    public var rows: [[String]]
+
+    public init(header: [String], rows: [[String]]) {
+        self.header = header
+        self.rows = rows
+    }
 }
 
 /// How the columns of a CSV file become numeric features, learned from the training file and
