@@ -18,11 +18,11 @@ extension EmbedCommand {
     func embedImages() throws {
         guard let data else { return }
         let encoder = try ImageEncoder.shared(self.encoder)
-        let images = try ImageInput.read(data, imageColumn: imageColumn, labelColumn: nil, strict: strict,
-                                         inputSize: encoder.network.config.imageSize)
-        if images.skippedFiles > 0 {
-            Console.current.write("note: \(data): \(images.skippedFiles) files that are not PNG or JPEG images were skipped\n", to: .error)
-        }
+        // The other commands' image reading (and its note on skipped files).
+        var options = try InputOptions.parse([])
+        options.imageColumn = imageColumn
+        options.strict = strict
+        let images = try options.readImages(data, inputSize: encoder.network.config.imageSize)
         let bar = stderrIsTerminal ? ProgressBar() : nil
         let clock = ContinuousClock()
         var embedding: ImageEncoder.Embedding?
