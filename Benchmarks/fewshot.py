@@ -6,8 +6,19 @@ with K = 10 normal rows (A = 0) and the other domains as sources (transfer) or t
 - `anomalykit meta --method metric`: scratch, finetuned, meta and knn_shots;
 means of ROC-AUC over the seeds per target, then over the targets.
 """
+import numpy as np
+
 import meta_benchmark
 from transfer_benchmark import FINETUNE, LINEAR_AE, MODES, mean_over_seeds, run, table
+
+
+def with_anomalies(normal, others, seed, share=0.05):
+    """A domain's rows: the indices `normal`, then anomalies drawn from `others` (seeded, without
+    replacement) making up `share` of the rows; and the labels (0 then 1)."""
+    n_anomalies = int(round(len(normal) * share / (1 - share)))
+    anomalies = np.random.default_rng(seed).choice(others, size=n_anomalies, replace=False)
+    rows = np.concatenate([normal, anomalies])
+    return rows, np.concatenate([np.zeros(len(normal), np.int64), np.ones(n_anomalies, np.int64)])
 
 
 def leave_one_out(binary, files, targets, seeds, title):

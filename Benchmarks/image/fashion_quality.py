@@ -28,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "text"))
 from corpora import ak_evaluate  # noqa: E402
-from fewshot import leave_one_out  # noqa: E402
+from fewshot import leave_one_out, with_anomalies  # noqa: E402
 
 FASHION = "/usr/share/datasets/fashion-mnist"
 CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
@@ -72,14 +72,8 @@ def metrics(y, s):
 
 
 def one_class_split(c, train_labels, test_labels):
-    train = np.where(train_labels == c)[0][:1000]
-    normal = np.where(test_labels == c)[0]
-    others = np.where(test_labels != c)[0]
-    n_anomalies = int(round(len(normal) * 5 / 95))
-    anomalies = np.random.default_rng(c).choice(others, size=n_anomalies, replace=False)
-    test = np.concatenate([normal, anomalies])
-    y = np.concatenate([np.zeros(len(normal), np.int64), np.ones(n_anomalies, np.int64)])
-    return train, test, y
+    test, y = with_anomalies(np.where(test_labels == c)[0], np.where(test_labels != c)[0], seed=c)
+    return np.where(train_labels == c)[0][:1000], test, y
 
 
 def main():

@@ -21,7 +21,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 from corpora import ak_embed, newsgroups  # noqa: E402
-from fewshot import leave_one_out  # noqa: E402
+from fewshot import leave_one_out, with_anomalies  # noqa: E402
 from transfer_benchmark import write_results  # noqa: E402
 
 
@@ -30,12 +30,7 @@ def domains(embedding, groups, folder):
     names = sorted(set(groups.tolist()))
     paths = []
     for g, name in enumerate(names):
-        normal = np.where(groups == name)[0]
-        others = np.where(groups != name)[0]
-        n_anomalies = int(round(len(normal) * 5 / 95))
-        anomalies = np.random.default_rng(g).choice(others, size=n_anomalies, replace=False)
-        rows = np.concatenate([normal, anomalies])
-        y = np.concatenate([np.zeros(len(normal), np.int64), np.ones(n_anomalies, np.int64)])
+        rows, y = with_anomalies(np.where(groups == name)[0], np.where(groups != name)[0], seed=g)
         path = os.path.join(folder, f"20ng_{name}.npz")
         np.savez(path, X=embedding[rows], y=y)
         paths.append((name, path))
