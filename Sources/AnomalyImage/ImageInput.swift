@@ -16,7 +16,7 @@ public struct ImageInput: Sendable {
     public enum Content: Sendable {
         case files([URL])
         case decoded([DecodedImage])
-        case pixels([Float], size: Int)
+        case pixels([Float])
     }
 
     public var content: Content
@@ -84,7 +84,7 @@ public struct ImageInput: Sendable {
                                         file: path)
             }
             let name = URL(fileURLWithPath: path).lastPathComponent
-            return ImageInput(content: .pixels(array.floats(), size: inputSize), paths: (0..<array.shape[0]).map { "\(name)#\($0)" },
+            return ImageInput(content: .pixels(array.floats()), paths: (0..<array.shape[0]).map { "\(name)#\($0)" },
                               labels: nil, skippedFiles: 0)
         }
         guard let imageColumn else {
@@ -128,23 +128,13 @@ public struct ImageInput: Sendable {
         })
     }
 
-    /// The references `init(references:)` reads back: absolute file paths, `file#index` for an
-    /// IDX image; nil for preprocessed pixels (which have no file of their own to point at).
-    public func references(source: String) -> [String]? {
-        switch content {
-        case .files(let urls): return urls.map(\.path)
-        case .decoded: return (0..<count).map { "\(URL(fileURLWithPath: source).standardizedFileURL.path)#\($0)" }
-        case .pixels: return nil
-        }
-    }
-
     /// The images' embeddings by `encoder`, in order.
     public func embed(with encoder: ImageEncoder, batchSize: Int = 32, classify: Bool = false,
                       progress: (@Sendable (_ done: Int, _ total: Int) -> Void)? = nil) throws -> ImageEncoder.Embedding {
         switch content {
         case .files(let urls): return try encoder.embed(files: urls, batchSize: batchSize, classify: classify, progress: progress)
         case .decoded(let images): return try encoder.embed(decoded: images, batchSize: batchSize, classify: classify, progress: progress)
-        case .pixels(let values, _):
+        case .pixels(let values):
             return try encoder.embed(pixels: values, count: count, batchSize: batchSize, classify: classify, progress: progress)
         }
     }
