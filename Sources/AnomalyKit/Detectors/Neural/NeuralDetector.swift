@@ -173,6 +173,8 @@ public struct NeuralTraining: Sendable, Equatable {
     public var standardize: Bool
     /// PyOD's base class drops the last incomplete batch; DeepSVDD's loop does not.
     public var dropLast: Bool
+    /// PGD examples mixed into training (none by default); see `AdversarialTraining`.
+    public var adversarial = AdversarialTraining()
 
     /// A detector's training defaults; the shared ones are PyOD's base-class defaults.
     public init(epochs: Int, batchSize: Int = 32, learningRate: Double, optimizer: String = "adam", weightDecay: Double,
@@ -360,13 +362,22 @@ package enum NeuralFitting {
             }
         }
         let snapshot = model
+        let batchesPerEpoch = options.dropLast ? rowsPerEpoch / batch : (rowsPerEpoch + batch - 1) / batch
+        let adversary = try AdversarialExamples(detector, settings: training.adversarial, x: x, labels: labels,
+                                                standardized: model.standardizer != nil, batchesPerEpoch: batchesPerEpoch,
+                                                seed: options.seed ^ 0xad5e)
         do {
             _ = try Trainer.train(parameters: &model.parameters, buffers: &model.buffers, rows: rowsPerEpoch, options: options,
                                   optimizer: &optimizer, trainable: trainable,
                                   batchLoss: { batchRows, bound in
                                       var m = snapshot
                                       m.parameters = bound.parameters
-                                      return detector.loss(m, x: x, labels: labels, batch: batchRows, bound)
+                                      let clean = detector.loss(m, x: x, labels: labels, batch: batchRows, bound)
+                                      guard let adversary else { return clean }
+                                      // Half clean, half PGD-perturbed rows (AdversarialTraining).
+                                      m.buffers = bound.buffers
+                                      let perturbed = adversary.rows(for: m)
+                                      return (clean + detector.loss(m, x: perturbed, labels: labels, batch: batchRows, bound)) * 0.5
                                   }, validationLoss: validationLoss)
         } catch let e as TrainingError {
             throw AnomalyError(.numeric, "\(name): \(e.description)")
@@ -404,7 +415,7 @@ package enum NeuralFitting {
             .double(weightDecay, \.weightDecay, min: 0, max: 1, help: "weight decay (L2; decoupled for adamw)"),
             .int("random_state", \.seed, min: 0, help: "seed for initialisation, shuffling and dropout"),
             .bool("preprocessing", \.standardize, help: "standardise features with the training mean and std"),
-        ]
+        ] + AdversarialTraining.bindings.map { $0.lifted(\NeuralTraining.adversarial) }
         return shared.map { $0.lifted(path) }
     }
 
