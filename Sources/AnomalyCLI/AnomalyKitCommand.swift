@@ -16,7 +16,7 @@ public struct AnomalyKitCommand: ParsableCommand {
                       BenchmarkCommand.self, DemoCommand.self, PretrainCommand.self, FinetuneCommand.self,
                       TransferCommand.self, MetaTrainCommand.self, MetaCommand.self,
                       SelectTrainCommand.self, SelectCommand.self, AutoCommand.self, TrainSpeedCommand.self, EmbedCommand.self, SgemmPeakCommand.self,
-                      TokenizeCommand.self, GenerateCommand.self]
+                      TokenizeCommand.self, GenerateCommand.self, AttackCommand.self]
     )
 
     public init() {}

@@ -51,12 +51,15 @@ struct DetectorOptions: ParsableArguments {
     @Option(name: .long, help: "Fill missing values (empty CSV cells, NaN) with the training column's mean or median.")
     var impute: Preprocessor.Imputation = .none
 
+    @OptionGroup var adversarial: AdversarialOptions
+
     var detector: String { choice.detector }
     var params: [String] { choice.params }
 
     /// The detector settings, the contamination and the preprocessing choices, all validated.
     func resolve() throws -> ResolvedDetector {
-        try resolveDetector(choice.detector, params: choice.params, contamination: choice.threshold.contamination,
+        try resolveDetector(choice.detector, params: choice.params + adversarial.params(for: choice.detector),
+                            contamination: choice.threshold.contamination,
                             scaling: preprocess, imputation: impute)
     }
 }
