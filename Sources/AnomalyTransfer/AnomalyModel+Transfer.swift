@@ -44,12 +44,22 @@ extension AnomalyModel {
     /// `domainNorm`, a `DomainFrame` of the target's normal rows (all rows when unlabelled) is
     /// appended to the pipeline first, and the network is fine-tuned on rows read in it — for a
     /// model pretrained on per-domain normalised sources.
-    public func fineTuned(on target: DomainData, tuning: FineTuning, domainNorm: DomainNorm? = nil) throws -> AnomalyModel {
+    /// With `augmentation`, the network is fine-tuned on the target's rows with the added ones
+    /// (read in the same frame), and the threshold comes from the real rows' scores.
+    public func fineTuned(on target: DomainData, tuning: FineTuning, domainNorm: DomainNorm? = nil,
+                          augmentation: (any TrainingAugmentation)? = nil) throws -> AnomalyModel {
         guard target.x.cols == featureCount else {
             throw AnomalyError.shape("the target data has \(target.x.cols) features, the model takes \(featureCount)")
         }
         let (pipeline, rows) = try targetRows(target, domainNorm: domainNorm, seed: tuning.seed)
-        let fitted = try Self.fineTune(detector, on: rows, tuning: tuning)
+        let fitted: any FittedDetector
+        if let augmentation {
+            let (x, labels) = try augmentation.augment(rows.x, labels: rows.labels)
+            fitted = try Self.fineTune(detector, on: DomainData(x: x, labels: labels), tuning: tuning)
+                .replacingTrainingScores(forRows: rows.x)
+        } else {
+            fitted = try Self.fineTune(detector, on: rows, tuning: tuning)
+        }
         let threshold = try ContaminationThreshold(contamination: self.threshold.contamination, trainingScores: fitted.trainingScores)
         return replacingDetector(fitted, threshold: threshold, trainingRows: target.x.rows, pipeline: pipeline)
     }

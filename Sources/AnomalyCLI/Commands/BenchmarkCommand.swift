@@ -27,6 +27,15 @@ struct BenchmarkRunner {
     var duplicateAnomalies = 1
     var noiseFeatures = 0.0
     var labelNoise = 0.0
+    /// ADBench's semi-supervised setting: only this share of the training anomalies keep their
+    /// label (at least one), the others read as unlabelled (0). Nil keeps every label.
+    var labelledAnomalies: Double? = nil
+    /// Rows added to the training rows of the detectors that learn from labels (devnet,
+    /// classifier); the unsupervised detectors of the same run fit as usual.
+    var augmentation: (any TrainingAugmentation)? = nil
+    /// Outlier exposure with no labels: the training labels are all hidden (0), so devnet and
+    /// classifier learn from the generated anomalies alone.
+    var hidesTrainingLabels = false
 
     /// Every `.npz` (`.csv` when a label column is given, `.log` when a label pattern is) in
     /// `folder`, sorted by name.
@@ -85,13 +94,19 @@ struct BenchmarkRunner {
                 train = Dataset(x: train.x, labels: try DatasetCorruption.flippingLabels(trainLabels, ratio: labelNoise, rng: &rng),
                                 featureNames: train.featureNames, schema: train.schema)
             }
+            if let share = labelledAnomalies, let trainLabels = train.labels {
+                train.labels = try DatasetCorruption.keepingLabelledAnomalies(trainLabels, share: share, rng: &rng)
+            } else if hidesTrainingLabels, let trainLabels = train.labels {
+                train.labels = [Int](repeating: 0, count: trainLabels.count)
+            }
             for det in detectors {
                 done += 1
                 var run: BenchmarkRun
                 do {
                     let (d, c, imp, sc) = try resolveDetector(det, params: assignments)
+                    let usesLabels = type(of: d).labelUse != .unsupervised
                     let r = try Evaluation.run(d, train: train, test: testX, testLabels: testY, contamination: c,
-                                               imputation: imp, scaling: sc)
+                                               imputation: imp, scaling: sc, augmentation: usesLabels ? augmentation : nil)
                     run = BenchmarkRun(dataset: name, detector: det, result: r, error: nil)
                     if !quiet {
                         note("[\(done)/\(total)] \(det) on \(name) (\(ds.rowCount)×\(ds.featureCount)): ROC-AUC \(fmt(r.report.rocAUC)), AP \(fmt(r.report.averagePrecision)), fit \(fmt(r.report.fitSeconds, 3)) s, score \(fmt(r.report.scoreSeconds, 3)) s")
@@ -127,6 +142,9 @@ struct BenchmarkCommand: ParsableCommand {
     var duplicateAnomalies: Int = 1
     @Option(name: .customLong("noise-features"), help: "ADBench's robustness setting: irrelevant uniform-noise features added until they are this share of the columns (0-0.5 in ADBench).")
     var noiseFeatures: Double = 0
+    @Option(name: .customLong("labelled-anomalies"), help: ArgumentHelp("ADBench's semi-supervised setting: only this share of the training anomalies keep their label for devnet and classifier (at least one; e.g. 0.01, 0.05); the others read as unlabelled.", valueName: "share"))
+    var labelledAnomalies: Double?
+    @OptionGroup var augmentation: AugmentationOptions
     @Option(name: .customLong("label-noise"), help: "ADBench's robustness setting: this share of the training labels flipped (they reach devnet and classifier only).")
     var labelNoise: Double = 0
     @Option(name: .long, help: ArgumentHelp("Write a report here: .html (one self-contained page with each dataset's ROC and precision–recall curves, score histograms and metrics) or .md (Markdown tables).", valueName: "FILE"))
@@ -159,6 +177,9 @@ struct BenchmarkCommand: ParsableCommand {
         runner.duplicateAnomalies = duplicateAnomalies
         runner.noiseFeatures = noiseFeatures
         runner.labelNoise = labelNoise
+        runner.labelledAnomalies = labelledAnomalies
+        runner.augmentation = try augmentation.resolved()
+        runner.hidesTrainingLabels = !augmentation.syntheticAnomalies.isEmpty && labelledAnomalies == nil
         let runs = try runner.run(files: files, input: input)
         if let scores {
             try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true)

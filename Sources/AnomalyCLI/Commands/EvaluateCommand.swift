@@ -86,7 +86,8 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
         let r = try Evaluation.run(detector, train: trainSet, test: testX, testLabels: testY,
-                                   contamination: contamination, imputation: imputation, scaling: scaling)
+                                   contamination: contamination, imputation: imputation, scaling: scaling,
+                                   augmentation: try detectorOptions.augmentation.resolve(for: detector))
         if let scoresOut { try NumPy.write(r.testScores, to: scoresOut) }
         if let model { try input.keepingEncoder(r.model, fittedOn: trainSet).save(to: model) }
         if let report {

@@ -18,6 +18,7 @@ struct FinetuneCommand: ParsableCommand {
     var out: String?
     @Option(name: .long, help: "Target training data (.csv, .npy or .npz).") var train: String
     @OptionGroup var tune: FineTuneOptions
+    @OptionGroup var augmentation: AugmentationOptions
     @OptionGroup var input: InputOptions
     @Option(name: .long, help: "Seed for the new head and shuffling.") var seed: UInt64 = 0
     @Option(name: .customLong("domain-norm"), help: "Move the model into the target's normal frame first (center, standardize), or read the target against --shots of its normal rows (relative). Use the --domain-norm the model was pretrained with.")
@@ -47,6 +48,14 @@ struct FinetuneCommand: ParsableCommand {
         }
     }
 
+    /// `--augment`/`--synthetic-anomalies` reach the plain fine-tuning of a devnet or classifier only.
+    func refuseAugmentation(_ what: String) throws {
+        guard augmentation.isEmpty else {
+            throw AnomalyError.parameter(augmentation.augment != nil ? "--augment" : "--synthetic-anomalies",
+                                         "adds training rows to a plain fine-tuning of devnet or classifier; \(what) is fine-tuned another way")
+        }
+    }
+
     func validate() throws {
         _ = try paths
         if shots != nil && !relative { throw ValidationError("--shots applies with --domain-norm relative only") }
@@ -70,14 +79,20 @@ struct FinetuneCommand: ParsableCommand {
                 guard p.awaiting == .relativeFrame, relative else {
                     throw AnomalyError(.model, p.reason, file: basePath, field: "awaiting", hint: p.hint)
                 }
+                try refuseAugmentation("a model pretrained in the relative frame")
                 return try p.fineTunedRelative(on: target, shots: shots, tuning: tuning)
             case .ready(let m):
-                if relative { return try m.fineTunedRelative(on: target, shots: shots, tuning: tuning) }
+                if relative {
+                    try refuseAugmentation("--domain-norm relative")
+                    return try m.fineTunedRelative(on: target, shots: shots, tuning: tuning)
+                }
                 // A Meta-SGD model adapts with its learned per-parameter rates.
                 if let rates = try MetaSGD.rates(of: m) {
+                    try refuseAugmentation("a Meta-SGD model")
                     return try MetaSGD.adapted(m, rates: rates, on: target, tuning: tuning, domainNorm: frame)
                 }
-                return try m.fineTuned(on: target, tuning: tuning, domainNorm: frame)
+                return try m.fineTuned(on: target, tuning: tuning, domainNorm: frame,
+                                       augmentation: try augmentation.resolve(forDetectorNamed: m.detectorName))
             }
         }
         try (inputStep.map { tuned.prepending(inputStep: $0, inputNames: Array(base.featureNames.prefix($0.inputCount))) } ?? tuned)

@@ -25,11 +25,12 @@ struct FitCommand: ParsableCommand {
         let (detector, contamination, imputation, scaling) = try detectorOptions.resolve()
         let train = try input.dataFile(self.train, option: "--train")
         let data = try loadDataset(train, input, allowMissing: imputation != .none)
+        let augmentation = try detectorOptions.augmentation.resolve(for: detector)
         let clock = ContinuousClock()
         var fitted: AnomalyModel?
         let t = try clock.measure {
             fitted = try AnomalyModel.fit(detector, on: data, contamination: contamination,
-                                          imputation: imputation, scaling: scaling)
+                                          imputation: imputation, scaling: scaling, augmentation: augmentation)
         }
         guard let fitted else { return }
         try input.keepingEncoder(fitted, fittedOn: data).save(to: model)
@@ -38,10 +39,12 @@ struct FitCommand: ParsableCommand {
             output(try jsonString(["detector": fitted.detectorName, "params": fitted.parameters.jsonObject,
                                   "n_train": data.rowCount, "n_features": data.featureCount,
                                   "contamination": contamination, "threshold": fitted.threshold.value,
-                                  "fit_seconds": t.seconds, "model": model, "n_flagged_train": flagged]))
+                                  "fit_seconds": t.seconds, "model": model, "n_flagged_train": flagged,
+                                  "augmentation": augmentation?.summary ?? NSNull()]))
         } else {
             output("fitted \(fitted.detectorName) (\(fitted.parameters.summary)) on \(data.rowCount) rows × \(data.featureCount) features in \(fmt(t.seconds, 3)) s")
             output("threshold \(fmt(fitted.threshold.value, 6)) (contamination \(contamination)): \(flagged) training rows flagged")
+            if let augmentation { output("trained with \(augmentation.summary)") }
             output("model written to \(model)")
         }
     }

@@ -51,6 +51,8 @@ struct DetectorOptions: ParsableArguments {
     @Option(name: .long, help: "Fill missing values (empty CSV cells, NaN) with the training column's mean or median.")
     var impute: Preprocessor.Imputation = .none
 
+    @OptionGroup var augmentation: AugmentationOptions
+
     @OptionGroup var adversarial: AdversarialOptions
 
     var detector: String { choice.detector }

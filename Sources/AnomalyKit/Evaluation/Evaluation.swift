@@ -38,7 +38,8 @@ public enum Evaluation {
     /// Fits `detector` on `train`, scores `test` and compares with `testLabels` (1 = anomaly).
     public static func run(_ detector: any Detector, train: Dataset, test: Matrix, testLabels: [Int],
                            contamination: Double = 0.1, imputation: Preprocessor.Imputation = .none,
-                           scaling: Preprocessor.Scaling = .none) throws -> EvaluationResult {
+                           scaling: Preprocessor.Scaling = .none,
+                           augmentation: (any TrainingAugmentation)? = nil) throws -> EvaluationResult {
         guard test.rows == testLabels.count else {
             throw AnomalyError.shape("the test data has \(test.rows) rows but \(testLabels.count) labels")
         }
@@ -52,7 +53,7 @@ public enum Evaluation {
         var model: AnomalyModel?
         let fitTime = try clock.measure {
             model = try AnomalyModel.fit(detector, on: train, contamination: contamination,
-                                         imputation: imputation, scaling: scaling)
+                                         imputation: imputation, scaling: scaling, augmentation: augmentation)
         }
         guard let model else { throw AnomalyError(.numeric, "fitting produced no model") }
         var scores: [Double] = []

@@ -59,14 +59,18 @@ public struct AnomalyModel: Sendable {
     /// Fits `detector` on `data` after fitting the imputation and scaling on it.
     /// - Parameters:
     ///   - contamination: share of anomalies expected in training data, in (0, 0.5].
+    ///   - augmentation: rows added to the detector's training rows (devnet, classifier); the
+    ///     threshold still comes from the real rows' scores.
     public static func fit(_ detector: any Detector, on data: Dataset, contamination: Double = 0.1,
-                           imputation: Preprocessor.Imputation = .none, scaling: Preprocessor.Scaling = .none) throws -> AnomalyModel {
+                           imputation: Preprocessor.Imputation = .none, scaling: Preprocessor.Scaling = .none,
+                           augmentation: (any TrainingAugmentation)? = nil) throws -> AnomalyModel {
         try ContaminationThreshold.contaminationSpec.validate(.double(contamination))
         let pre = try Preprocessor.fit(data.x, imputation: imputation, scaling: scaling)
         let pipeline = Pipeline(pre.steps)
         // Every detector checks finiteness itself; an empty pipeline would only scan again.
         let x = try pipeline.transform(data.x)
-        let fitted = type(of: detector).labelUse == .unsupervised ? try detector.fit(x) : try detector.fit(x, labels: data.labels)
+        let fitted = try augmentation.map { try $0.fitAugmented(detector, on: x, labels: data.labels) }
+            ?? (type(of: detector).labelUse == .unsupervised ? try detector.fit(x) : try detector.fit(x, labels: data.labels))
         let threshold = try ContaminationThreshold(contamination: contamination, trainingScores: fitted.trainingScores)
         return AnomalyModel(detector: fitted, pipeline: pipeline, schema: data.schema, featureNames: data.featureNames,
                             threshold: threshold, trainingRows: data.rowCount)

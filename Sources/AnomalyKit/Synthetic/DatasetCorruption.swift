@@ -48,4 +48,17 @@ public enum DatasetCorruption {
         for i in Array(labels.indices).shuffled(using: &rng).prefix(Int(Double(labels.count) * ratio)) { out[i] = 1 - out[i] }
         return out
     }
+
+    /// ADBench's semi-supervised setting: the labels with only a share `share` of the anomalies
+    /// still labelled 1 (chosen at random, at least one when there is any), the others set to 0
+    /// (unlabelled). - Throws: `.parameter` for `share` outside (0, 1].
+    public static func keepingLabelledAnomalies(_ labels: [Int], share: Double, rng: inout SeededGenerator) throws -> [Int] {
+        guard share > 0, share <= 1 else { throw AnomalyError.parameter("labelled-anomalies", "the share of training anomalies that keep their label must be in (0, 1], got \(share)") }
+        let anomalies = labels.indices.filter { labels[$0] == 1 }
+        guard !anomalies.isEmpty else { return labels }
+        let keep = max(1, Int((share * Double(anomalies.count)).rounded()))
+        var out = labels
+        for i in anomalies.shuffled(using: &rng).dropFirst(keep) { out[i] = 0 }
+        return out
+    }
 }
